@@ -1,0 +1,287 @@
+"""Person-day routes of the intake stage: enumeration and timing.
+
+A *day route* is one team member's day: from the home base through at most
+``max_visits_per_day`` intakes and back, every intake starting inside one of its start ranges
+of that day, leaving home at or after ``work_start`` and back by ``work_end``. The set
+partitioning master (:mod:`optimizer.solve.master`) picks one route per covered visit.
+
+Enumeration is by *visit sets*: singles, then pairs and triples of visits that share a usable
+day and are near each other (each visit's ``neighbours`` nearest co-available visits). For
+each set every order is timed on the set's common days; a set is kept on at most
+``days_per_set`` days (spread over the horizon), cheapest orders first. A set whose cheapest
+order costs at least as much as serving it in two smaller routes is dropped (*dominance*:
+exact while person-days are not scarce, which the master's capacity rows then confirm).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optimizer.domain import Problem, Visit, base_id
+from optimizer.solve.slots import Calendar, StartRange, earliest_start, person_free
+from optimizer.timeaxis import MINUTES_PER_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class RouteColumn:
+    """One candidate day route: person, day index, visit order, start minutes, travel."""
+
+    person: str
+    day: int
+    visits: tuple[str, ...]
+    starts: tuple[int, ...]
+    travel_min: int
+    travel_m: int
+
+
+@dataclass(frozen=True)
+class EnumerationSettings:
+    """How wide the route enumeration looks (see the module docstring)."""
+
+    neighbours: int = 12
+    """Nearest co-available visits tried as partners of a visit; 0 means all of them."""
+    days_per_set: int = 6
+    """Days on which one visit set is offered to the master."""
+    person_ratio: float = 1.6
+    """A person is eligible for a visit when their base is at most this many times (plus
+    ``person_slack_min``) as far as the nearest base; 0 means every person."""
+    person_slack_min: int = 20
+    max_persons_per_visit: int = 3
+
+
+@dataclass
+class IntakeInstance:
+    """The solver's view of the intake stage: visits, their start ranges, usable days."""
+
+    problem: Problem
+    calendar: Calendar
+    visits: list[Visit]
+    ranges: list[dict[int, list[StartRange]]]
+    persons: list[str]
+    usable: dict[str, np.ndarray]
+    """Per person, a boolean per day index: may work a normal day then."""
+    loc: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def minutes(self) -> np.ndarray:
+        return self.problem.travel.minutes
+
+    @property
+    def metres(self) -> np.ndarray:
+        return self.problem.travel.metres
+
+
+def build_instance(
+    problem: Problem,
+    visits: Sequence[Visit],
+    ranges: Sequence[dict[int, list[StartRange]]],
+    persons: Sequence[str],
+    blocked: dict[str, set[int]],
+    calendar: Calendar,
+) -> IntakeInstance:
+    """Collect what enumeration needs; ``blocked`` holds person-days already taken."""
+    rules = problem.rules
+    usable: dict[str, np.ndarray] = {}
+    for pid in persons:
+        person = problem.people[pid]
+        mask = np.zeros(calendar.n_days, dtype=bool)
+        for day in range(calendar.n_days):
+            if not calendar.working[day] or day in blocked.get(pid, ()):
+                continue
+            base = day * MINUTES_PER_DAY
+            mask[day] = person_free(person, (base + rules.work_start, base + rules.work_end))
+        usable[pid] = mask
+    index = problem.travel.index
+    loc = {v.id: index[v.org] for v in visits} | {p: index[base_id(p)] for p in persons}
+    return IntakeInstance(problem, calendar, list(visits), list(ranges), list(persons), usable, loc)
+
+
+def time_route(
+    inst: IntakeInstance, person: str, day: int, order: Sequence[int]
+) -> tuple[int, ...] | None:
+    """Earliest feasible start minutes of the visits ``order`` (indices) on ``day``, or None."""
+    rules = inst.problem.rules
+    mins = inst.minutes
+    base = day * MINUTES_PER_DAY
+    here = inst.loc[person]
+    ready = base + rules.work_start
+    starts = []
+    for i in order:
+        visit = inst.visits[i]
+        there = inst.loc[visit.id]
+        day_ranges = inst.ranges[i].get(day)
+        if day_ranges is None:
+            return None
+        start = earliest_start(day_ranges, ready + int(mins[here, there]))
+        if start is None:
+            return None
+        starts.append(start)
+        ready = start + visit.duration_min
+        here = there
+    back = ready + int(mins[here, inst.loc[person]])
+    leave = starts[0] - int(mins[inst.loc[person], inst.loc[inst.visits[order[0]].id]])
+    if back > base + rules.work_end or back - leave > rules.max_work_min_per_day:
+        return None
+    return tuple(starts)
+
+
+def route_cost(inst: IntakeInstance, person: str, order: Sequence[int]) -> tuple[int, int]:
+    """Travel minutes and metres of home -> visits in ``order`` -> home."""
+    stops = [inst.loc[person]] + [inst.loc[inst.visits[i].id] for i in order] + [inst.loc[person]]
+    minutes = sum(int(inst.minutes[a, b]) for a, b in itertools.pairwise(stops))
+    metres = sum(int(inst.metres[a, b]) for a, b in itertools.pairwise(stops))
+    return minutes, metres
+
+
+def _eligible_persons(inst: IntakeInstance, settings: EnumerationSettings) -> list[list[str]]:
+    """Per visit, the persons allowed to be offered it (nearest bases)."""
+    result = []
+    for visit in inst.visits:
+        v = inst.loc[visit.id]
+        out = {p: int(inst.minutes[inst.loc[p], v]) for p in inst.persons}
+        if settings.person_ratio <= 0:
+            result.append(list(inst.persons))
+            continue
+        best = min(out.values())
+        limit = best * settings.person_ratio + settings.person_slack_min
+        near = sorted((m, p) for p, m in out.items() if m <= limit)
+        result.append([p for _, p in near[: settings.max_persons_per_visit]])
+    return result
+
+
+def _day_matrix(inst: IntakeInstance, members: Sequence[int], person: str) -> np.ndarray:
+    """Boolean (len(members) x days): visit has a start range that day and person may work."""
+    out = np.zeros((len(members), inst.calendar.n_days), dtype=bool)
+    for row, i in enumerate(members):
+        days = list(inst.ranges[i])
+        if days:
+            out[row, days] = True
+    return out & inst.usable[person][None, :]
+
+
+def _spread(days: np.ndarray, k: int) -> np.ndarray:
+    """Days in an order that visits the whole horizon early: first, then evenly spread."""
+    if len(days) <= k:
+        return days
+    picks = np.unique(np.linspace(0, len(days) - 1, num=k * 4).round().astype(int))
+    rest = np.setdiff1d(np.arange(len(days)), picks)
+    return days[np.concatenate([picks, rest])]
+
+
+class _Enumerator:
+    """Enumerates route columns for one person."""
+
+    def __init__(
+        self, inst: IntakeInstance, person: str, members: list[int], s: EnumerationSettings
+    ):
+        self.inst, self.person, self.members, self.s = inst, person, members, s
+        self.bits = _day_matrix(inst, members, person)
+        self.row_of = {i: r for r, i in enumerate(members)}
+        self.best_cost: dict[frozenset[int], int] = {}
+        self.columns: list[RouteColumn] = []
+
+    def neighbours(self) -> dict[int, list[int]]:
+        bits = self.bits.astype(np.float32)
+        co = (bits @ bits.T) > 0
+        locs = np.array([self.inst.loc[self.inst.visits[i].id] for i in self.members])
+        mins = self.inst.minutes
+        dist = mins[np.ix_(locs, locs)] + mins[np.ix_(locs, locs)].T
+        result: dict[int, list[int]] = {}
+        k = self.s.neighbours
+        for r, i in enumerate(self.members):
+            cand = np.nonzero(co[r])[0]
+            cand = cand[cand != r]
+            cand = cand[np.argsort(dist[r, cand], kind="stable")]
+            if k > 0:
+                cand = cand[:k]
+            result[i] = [self.members[c] for c in cand]
+        return result
+
+    def offer(self, members: tuple[int, ...]) -> None:
+        """Time every order of ``members`` on their common days and keep the good ones."""
+        key = frozenset(members)
+        if key in self.best_cost:
+            return
+        rows = [self.row_of[i] for i in members]
+        common = np.nonzero(np.logical_and.reduce(self.bits[rows], axis=0))[0]
+        if len(common) == 0:
+            self.best_cost[key] = 1 << 30
+            return
+        orders = sorted(
+            ((route_cost(self.inst, self.person, o), o) for o in itertools.permutations(members)),
+            key=lambda x: x[0][0],
+        )
+        cheapest = orders[0][0][0]
+        if len(members) > 1 and cheapest >= self._split_cost(members):
+            self.best_cost[key] = cheapest
+            return
+        kept: dict[int, RouteColumn] = {}
+        found_cost = None
+        for (minutes, metres), order in orders:
+            for day in _spread(common, self.s.days_per_set):
+                if len(kept) >= self.s.days_per_set:
+                    break
+                if day in kept:
+                    continue
+                starts = time_route(self.inst, self.person, int(day), order)
+                if starts is not None:
+                    kept[int(day)] = RouteColumn(
+                        self.person,
+                        int(day),
+                        tuple(self.inst.visits[i].id for i in order),
+                        starts,
+                        minutes,
+                        metres,
+                    )
+                    found_cost = minutes if found_cost is None else found_cost
+        self.best_cost[key] = found_cost if found_cost is not None else 1 << 30
+        self.columns.extend(kept.values())
+
+    def _split_cost(self, members: tuple[int, ...]) -> int:
+        """Cheapest way to serve ``members`` in two or more smaller routes (known so far)."""
+        items = list(members)
+        singles = [self.best_cost.get(frozenset((i,))) for i in items]
+        best = sum(singles) if None not in singles else 1 << 30
+        for size in range(1, len(items)):
+            for part in itertools.combinations(items, size):
+                rest = frozenset(items) - frozenset(part)
+                a = self.best_cost.get(frozenset(part))
+                b = self.best_cost.get(rest)
+                if a is not None and b is not None:
+                    best = min(best, a + b)
+        return best
+
+
+def enumerate_routes(
+    inst: IntakeInstance, settings: EnumerationSettings = EnumerationSettings()
+) -> list[RouteColumn]:
+    """All route columns of the intake stage (see the module docstring)."""
+    eligible = _eligible_persons(inst, settings)
+    max_stops = inst.problem.rules.max_visits_per_day
+    columns: list[RouteColumn] = []
+    for person in inst.persons:
+        members = [i for i in range(len(inst.visits)) if person in eligible[i]]
+        if not members:
+            continue
+        en = _Enumerator(inst, person, members, settings)
+        near = en.neighbours()
+        for i in members:
+            en.offer((i,))
+        if max_stops >= 2:
+            pairs = sorted({tuple(sorted((i, j))) for i in members for j in near[i]})
+            for pair in pairs:
+                en.offer(pair)
+        if max_stops >= 3:
+            triples = set()
+            for a, b in pairs:
+                for c in set(near[a]) | set(near[b]):
+                    if c != a and c != b:
+                        triples.add(tuple(sorted((a, b, c))))
+            for triple in sorted(triples):
+                en.offer(triple)
+        columns.extend(en.columns)
+    return columns

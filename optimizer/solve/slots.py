@@ -1,0 +1,147 @@
+"""Where each visit may start: the solver's reading of calendars and rules.
+
+For every visit this module computes, per day index of the time axis, the ranges of start
+minutes that respect the organisation's calendar and the stage's rules (docs/rules.md). The
+lags between stages and the people's own limits are handled by the stage solvers. The
+validator re-derives all of this independently; nothing here is shared with it.
+
+Units: day indices and axis minutes (:mod:`optimizer.timeaxis`); a start range ``(lo, hi)``
+means any start ``lo <= s <= hi`` is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from optimizer.domain import Interval, Person, Problem, Stage, Visit
+from optimizer.timeaxis import MINUTES_PER_DAY
+
+StartRange = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Day-level facts of the horizon, computed once per problem."""
+
+    n_days: int
+    working: tuple[bool, ...]
+    """Monday-Friday and not a public holiday, per day index."""
+    dates: tuple[date, ...]
+
+    @classmethod
+    def of(cls, problem: Problem) -> Calendar:
+        start = problem.horizon_start
+        n = (problem.horizon_end - start).days + 1
+        dates = tuple(start + timedelta(days=i) for i in range(n))
+        working = tuple(d.weekday() < 5 and d not in problem.public_holidays for d in dates)
+        return cls(n_days=n, working=working, dates=dates)
+
+    def iso_week(self, day: int) -> tuple[int, int]:
+        iso = self.dates[day].isocalendar()
+        return iso[0], iso[1]
+
+
+def subtract(free: list[Interval], busy: Iterable[Interval]) -> list[Interval]:
+    """``free`` minus every ``busy`` interval (all half-open, sorted output)."""
+    result = sorted(free)
+    for b0, b1 in busy:
+        nxt: list[Interval] = []
+        for f0, f1 in result:
+            if b1 <= f0 or b0 >= f1:
+                nxt.append((f0, f1))
+                continue
+            if f0 < b0:
+                nxt.append((f0, b0))
+            if b1 < f1:
+                nxt.append((b1, f1))
+        result = nxt
+    return result
+
+
+def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """Pairwise intersection of two interval lists."""
+    out: list[Interval] = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if lo < hi:
+                out.append((lo, hi))
+    return sorted(out)
+
+
+def _clip_day(intervals: Sequence[Interval], day: int) -> list[Interval]:
+    lo, hi = day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY
+    return [(max(a, lo), min(b, hi)) for a, b in intervals if a < hi and b > lo]
+
+
+def _in_recess(problem: Problem, org: str, day: date) -> bool:
+    region = problem.organisations[org].holiday_region
+    return any(first <= day <= last for first, last in problem.recess.get(region, ()))
+
+
+def _day_parts(problem: Problem, visit: Visit) -> list[Interval]:
+    """Minutes-of-day intervals in which the stage may take place."""
+    rules = problem.rules
+    if visit.stage is Stage.SESSION:
+        return [rules.afternoon, rules.evening]
+    return [(rules.office_start, rules.office_end)]
+
+
+def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, list[StartRange]]:
+    """Per day index, the start ranges of ``visit`` allowed by its organisation and stage.
+
+    Days outside the visit's own date bounds, after the deadline (required intakes and
+    sessions), on non-working days, and (sessions) on council days or in the recess are left
+    out. Busy blocks of the organisation are subtracted; explicit availability intersected.
+    """
+    org_cal = problem.calendar(visit.org)
+    rules = problem.rules
+    first = 0
+    last = cal.n_days - 1
+    if visit.earliest is not None:
+        first = max(first, (visit.earliest - problem.horizon_start).days)
+    if visit.latest is not None:
+        last = min(last, (visit.latest - problem.horizon_start).days)
+    if visit.required and visit.stage is not Stage.TRAINING:
+        last = min(last, (rules.deadline - problem.horizon_start).days)
+    parts = _day_parts(problem, visit)
+    result: dict[int, list[StartRange]] = {}
+    busy = sorted(org_cal.busy)
+    available = sorted(org_cal.available) if org_cal.available is not None else None
+    for day in range(max(first, 0), last + 1):
+        if not cal.working[day]:
+            continue
+        the_date = cal.dates[day]
+        if visit.stage is Stage.SESSION and (
+            the_date in org_cal.council_days or _in_recess(problem, visit.org, the_date)
+        ):
+            continue
+        base = day * MINUTES_PER_DAY
+        free = [(base + a, base + b) for a, b in parts]
+        if available is not None:
+            free = intersect(free, _clip_day(available, day))
+        free = subtract(free, _clip_day(busy, day))
+        ranges = [(a, b - visit.duration_min) for a, b in free if b - a >= visit.duration_min]
+        if ranges:
+            result[day] = ranges
+    return result
+
+
+def person_free(person: Person, interval: Interval) -> bool:
+    """True when ``interval`` lies inside the person's availability and clear of leave."""
+    a, b = interval
+    if any(u0 < b and a < u1 for u0, u1 in person.unavailable):
+        return False
+    if person.available is None:
+        return True
+    return any(v0 <= a and b <= v1 for v0, v1 in person.available)
+
+
+def earliest_start(ranges: Sequence[StartRange], ready: int) -> int | None:
+    """The earliest allowed start at or after ``ready``, or None."""
+    for lo, hi in ranges:
+        if hi >= ready:
+            return max(lo, ready)
+    return None

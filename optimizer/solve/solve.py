@@ -1,0 +1,278 @@
+"""The one entry point: ``solve(problem) -> Plan``.
+
+Design (measured in docs/benchmarks.md): decomposition over person-days.
+
+1. **Intakes** — every feasible team-member day route of at most three intakes near each other
+   is enumerated (:mod:`~optimizer.solve.dayroutes`) and a set-partitioning MIP picks the
+   cheapest cover (:mod:`~optimizer.solve.intakes`), proven optimal over those routes or with
+   its gap at the time limit. Intakes of organisations that accepted a session are kept at
+   least ``SESSION_ROOM_DAYS`` before the deadline so the session fits after them.
+2. **Sessions and trainings** — with the intake dates fixed, a second MIP places every
+   session (team member + trainer together) and training on the people's free days, with the
+   lags, the weekly limits and the one-appointment-a-day capacity (:mod:`~optimizer.solve.later`).
+3. Pinned appointments are kept exactly; their people's days are not used for anything else.
+   Previous appointments that were proposed cost ``objective.MOVED_PROPOSED`` when moved.
+
+Every visit ends up planned or unplanned with a reason (:mod:`~optimizer.solve.reasons`).
+The plan's bound is the sum of the two stage models' dual bounds: a bound over the routes and
+candidates the models contain, with the intake dates of stage 1 taken as given for stage 2.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from optimizer.domain import (
+    Appointment,
+    Plan,
+    Problem,
+    Role,
+    SolveStats,
+    Stage,
+    Status,
+    Unplanned,
+    Visit,
+)
+from optimizer.solve import objective
+from optimizer.solve.assemble import day_routes
+from optimizer.solve.dayroutes import EnumerationSettings, build_instance, enumerate_routes
+from optimizer.solve.intakes import solve_intakes
+from optimizer.solve.later import EVENING_FROM, LaterContext, LaterSettings, solve_later
+from optimizer.solve.reasons import explain
+from optimizer.solve.slots import Calendar, StartRange, start_ranges
+from optimizer.timeaxis import MINUTES_PER_DAY
+
+SESSION_ROOM_DAYS = 56
+"""An intake of an organisation that accepted a session is planned at least this many days
+before the deadline (the session needs intake + 28 days and a free afternoon or evening)."""
+
+Progress = Callable[[dict], None]
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    intake_share: float = 0.6
+    """Share of the time limit given to the intake master (the rest to stage 2)."""
+    enumeration: EnumerationSettings = EnumerationSettings()
+    later: LaterSettings = LaterSettings()
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    previous: Plan | Sequence[Appointment] | None = None,
+    progress: Progress | None = None,
+    settings: SolveSettings = SolveSettings(),
+) -> Plan:
+    """Plan every visit of ``problem`` within ``time_limit`` seconds (see the module doc).
+
+    Deterministic for a given problem, seed and settings as long as the MIPs finish inside
+    the time limit (HiGHS runs single-threaded with the given seed).
+    """
+    began = time.perf_counter()
+    report = _reporter(progress, began)
+    cal = Calendar.of(problem)
+    prev = _previous_map(problem, previous)
+    pins = {a.visit_id: a for a in problem.pins}
+    todo = [v for v in problem.visits.values() if v.id not in pins]
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    blocked = _pinned_days(problem)
+    report(stage="windows")
+
+    intakes = [v for v in todo if v.stage is Stage.INTAKE]
+    needs_room = {v.org for v in todo if v.stage is Stage.SESSION and v.required}
+    intake_ranges = [_room_for_session(problem, v, ranges[v.id], needs_room) for v in intakes]
+    team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
+    inst = build_instance(problem, intakes, intake_ranges, team, blocked, cal)
+    columns = enumerate_routes(inst, settings.enumeration)
+    report(stage="routes", routes=len(columns))
+    stage1_limit = max(1.0, time_limit * settings.intake_share - (time.perf_counter() - began))
+    stage1 = solve_intakes(
+        intakes,
+        columns,
+        previous=prev,
+        time_limit=stage1_limit,
+        seed=seed,
+        on_improvement=lambda obj, bound: report(stage="intakes", objective=obj, bound=bound),
+    )
+    appointments = list(problem.pins)
+    for col in stage1.chosen:
+        blocked[col.person].add(col.day)
+        for visit_id, start in zip(col.visits, col.starts, strict=True):
+            visit = problem.visits[visit_id]
+            appointments.append(_appointment(visit, (col.person,), start, prev))
+    report(stage="intakes-done", planned=len(appointments))
+
+    ctx = _later_context(problem, appointments, blocked)
+    sessions = [v for v in todo if v.stage is Stage.SESSION]
+    trainings = [v for v in todo if v.stage is Stage.TRAINING]
+    stage2_limit = max(1.0, time_limit - (time.perf_counter() - began))
+    stage2 = solve_later(
+        problem,
+        cal,
+        sessions,
+        trainings,
+        ranges,
+        ctx,
+        previous=prev,
+        time_limit=stage2_limit,
+        seed=seed,
+        settings=settings.later,
+    )
+    for cand in stage2.chosen:
+        visit = problem.visits[cand.visit]
+        appointments.append(_appointment(visit, cand.people, cand.start, prev))
+
+    planned = {a.visit_id for a in appointments}
+    unplanned = _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2)
+    routes = day_routes(problem, appointments)
+    travel = sum(r.travel_min for r in routes)
+    penalty = sum(
+        objective.UNPLANNED_REQUIRED
+        if problem.visits[u.visit_id].required
+        else objective.UNPLANNED_OPTIONAL
+        for u in unplanned
+    )
+    bounds = [s.result.bound for s in (stage1, stage2) if s.result is not None]
+    stats = SolveStats(
+        solver="set-partitioning+mip",
+        runtime_s=time.perf_counter() - began,
+        objective=float(travel + penalty),
+        bound=float(sum(bounds)) if bounds else None,
+        seed=seed,
+        details={
+            "route_columns": stage1.n_columns,
+            "intake_status": stage1.result.status,
+            "intake_objective": stage1.result.objective,
+            "intake_bound": stage1.result.bound,
+            "later_candidates": stage2.n_candidates,
+            "later_status": stage2.result.status if stage2.result else "nothing to plan",
+            "later_bound": stage2.result.bound if stage2.result else 0.0,
+            "time_limit_s": time_limit,
+        },
+    )
+    plan = Plan(
+        tuple(sorted(appointments, key=lambda a: (a.start, a.visit_id))), routes, unplanned, stats
+    )
+    report(stage="done", objective=stats.objective, planned=len(planned))
+    return plan
+
+
+def _reporter(progress: Progress | None, began: float) -> Callable[..., None]:
+    def report(**fields) -> None:
+        if progress is not None:
+            progress({"elapsed_s": time.perf_counter() - began, **fields})
+
+    return report
+
+
+def _previous_map(
+    problem: Problem, previous: Plan | Sequence[Appointment] | None
+) -> dict[str, Appointment]:
+    if previous is None:
+        appts: Sequence[Appointment] = problem.previous
+    elif isinstance(previous, Plan):
+        appts = previous.appointments
+    else:
+        appts = previous
+    return {a.visit_id: a for a in appts}
+
+
+def _appointment(
+    visit: Visit, people: tuple[str, ...], start: int, prev: dict[str, Appointment]
+) -> Appointment:
+    """A new appointment; it keeps the previous status when it did not move."""
+    before = prev.get(visit.id)
+    status = Status.PLANNED
+    if before is not None and before.start == start and before.people == people:
+        status = before.status
+    return Appointment(
+        visit.id, visit.org, visit.stage, people, start, start + visit.duration_min, status
+    )
+
+
+def _pinned_days(problem: Problem) -> dict[str, set[int]]:
+    blocked: dict[str, set[int]] = defaultdict(set)
+    for appt in problem.pins:
+        for person in appt.people:
+            blocked[person].add(appt.start // MINUTES_PER_DAY)
+    return blocked
+
+
+def _room_for_session(
+    problem: Problem, visit: Visit, ranges: dict[int, list[StartRange]], needs_room: set[str]
+) -> dict[int, list[StartRange]]:
+    if visit.org not in needs_room:
+        return ranges
+    last = (problem.rules.deadline - problem.horizon_start).days - SESSION_ROOM_DAYS
+    kept = {d: r for d, r in ranges.items() if d <= last}
+    return kept or ranges
+
+
+def _later_context(
+    problem: Problem, appointments: Sequence[Appointment], blocked: dict[str, set[int]]
+) -> LaterContext:
+    cal_axis = problem.axis
+    intake_day, session_day = {}, {}
+    evenings: dict = defaultdict(int)
+    sessions: dict = defaultdict(int)
+    for appt in appointments:
+        day = appt.start // MINUTES_PER_DAY
+        if appt.stage is Stage.INTAKE:
+            intake_day[appt.org] = day
+        elif appt.stage is Stage.SESSION:
+            session_day[appt.org] = day
+            week = cal_axis.date_of_day(day).isocalendar()[:2]
+            team = [p for p in appt.people if problem.people[p].role is Role.TEAM]
+            trainers = [p for p in appt.people if problem.people[p].role is Role.TRAINER]
+            if appt.start % MINUTES_PER_DAY >= EVENING_FROM:
+                for p in team:
+                    evenings[(p, week)] += 1
+            for p in trainers:
+                sessions[(p, week)] += 1
+    return LaterContext(intake_day, session_day, blocked, dict(evenings), dict(sessions))
+
+
+def _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2) -> tuple[Unplanned, ...]:
+    """A reason for every visit that is neither pinned nor planned."""
+    rules = problem.rules
+    out = []
+    session_planned = {
+        problem.visits[v].org for v in planned if problem.visits[v].stage is Stage.SESSION
+    }
+    intake_planned = {
+        problem.visits[v].org for v in planned if problem.visits[v].stage is Stage.INTAKE
+    }
+    session_orgs = {v.org for v in problem.visits.values() if v.stage is Stage.SESSION}
+    for visit in todo:
+        if visit.id in planned:
+            continue
+        window = None
+        prerequisite = True
+        if visit.stage is Stage.INTAKE:
+            n = stage1.columns_per_visit.get(visit.id, 0)
+        elif visit.stage is Stage.SESSION:
+            prerequisite = visit.org in intake_planned
+            day = ctx.intake_day.get(visit.org)
+            if day is not None:
+                window = (day + rules.session_lag_min_days, day + rules.session_lag_max_days)
+            n = stage2.candidates_of.get(visit.id, 0)
+        else:
+            prerequisite = visit.org not in session_orgs or visit.org in session_planned
+            n = stage2.candidates_of.get(visit.id, 0)
+        reason = explain(
+            problem,
+            visit,
+            cal,
+            ranges[visit.id],
+            n_candidates=n,
+            prerequisite_planned=prerequisite,
+            window=window,
+        )
+        out.append(Unplanned(visit.id, reason))
+    return tuple(out)
