@@ -25,7 +25,7 @@ from optimizer.solve.mip import MipResult, SparseMip
 class IntakeSolution:
     chosen: list[RouteColumn]
     unplanned: list[str]
-    result: MipResult
+    result: MipResult | None
     n_columns: int
     columns_per_visit: dict[str, int]
 

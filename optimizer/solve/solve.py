@@ -39,6 +39,7 @@ from optimizer.domain import (
 from optimizer.solve import objective
 from optimizer.solve.assemble import day_routes
 from optimizer.solve.dayroutes import EnumerationSettings, build_instance, enumerate_routes
+from optimizer.solve.greedy import greedy_intakes, greedy_later
 from optimizer.solve.intakes import solve_intakes
 from optimizer.solve.later import EVENING_FROM, LaterContext, LaterSettings, solve_later
 from optimizer.solve.reasons import explain
@@ -48,6 +49,9 @@ from optimizer.timeaxis import MINUTES_PER_DAY
 SESSION_ROOM_DAYS = 56
 """An intake of an organisation that accepted a session is planned at least this many days
 before the deadline (the session needs intake + 28 days and a free afternoon or evening)."""
+
+DETERMINISTIC_CAP_S = 3600.0
+"""With ``deterministic=True`` the time limit is replaced by this safety cap."""
 
 Progress = Callable[[dict], None]
 
@@ -68,13 +72,22 @@ def solve(
     previous: Plan | Sequence[Appointment] | None = None,
     progress: Progress | None = None,
     settings: SolveSettings = SolveSettings(),
+    method: str = "exact",
+    deterministic: bool = False,
 ) -> Plan:
     """Plan every visit of ``problem`` within ``time_limit`` seconds (see the module doc).
+
+    ``method="greedy"`` runs the region-by-region baseline (:mod:`~optimizer.solve.greedy`)
+    through the same pipeline instead of the two MIPs. ``deterministic=True`` lets no clock
+    decide anything: the MIPs run to their optimality tolerance whatever ``time_limit`` says
+    (up to ``DETERMINISTIC_CAP_S``), so the same inputs always give the same plan.
 
     Deterministic for a given problem, seed and settings as long as the MIPs finish inside
     the time limit (HiGHS runs single-threaded with the given seed).
     """
     began = time.perf_counter()
+    if deterministic:
+        time_limit = DETERMINISTIC_CAP_S
     report = _reporter(progress, began)
     cal = Calendar.of(problem)
     prev = _previous_map(problem, previous)
@@ -89,17 +102,20 @@ def solve(
     intake_ranges = [_room_for_session(problem, v, ranges[v.id], needs_room) for v in intakes]
     team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
     inst = build_instance(problem, intakes, intake_ranges, team, blocked, cal)
-    columns = enumerate_routes(inst, settings.enumeration)
-    report(stage="routes", routes=len(columns))
-    stage1_limit = max(1.0, time_limit * settings.intake_share - (time.perf_counter() - began))
-    stage1 = solve_intakes(
-        intakes,
-        columns,
-        previous=prev,
-        time_limit=stage1_limit,
-        seed=seed,
-        on_improvement=lambda obj, bound: report(stage="intakes", objective=obj, bound=bound),
-    )
+    if method == "greedy":
+        stage1 = greedy_intakes(inst)
+    else:
+        columns = enumerate_routes(inst, settings.enumeration)
+        report(stage="routes", routes=len(columns))
+        stage1_limit = max(1.0, time_limit * settings.intake_share - (time.perf_counter() - began))
+        stage1 = solve_intakes(
+            intakes,
+            columns,
+            previous=prev,
+            time_limit=stage1_limit,
+            seed=seed,
+            on_improvement=lambda obj, bound: report(stage="intakes", objective=obj, bound=bound),
+        )
     appointments = list(problem.pins)
     for col in stage1.chosen:
         blocked[col.person].add(col.day)
@@ -111,19 +127,21 @@ def solve(
     ctx = _later_context(problem, appointments, blocked)
     sessions = [v for v in todo if v.stage is Stage.SESSION]
     trainings = [v for v in todo if v.stage is Stage.TRAINING]
-    stage2_limit = max(1.0, time_limit - (time.perf_counter() - began))
-    stage2 = solve_later(
-        problem,
-        cal,
-        sessions,
-        trainings,
-        ranges,
-        ctx,
-        previous=prev,
-        time_limit=stage2_limit,
-        seed=seed,
-        settings=settings.later,
-    )
+    if method == "greedy":
+        stage2 = greedy_later(problem, cal, sessions, trainings, ranges, ctx, settings.later)
+    else:
+        stage2 = solve_later(
+            problem,
+            cal,
+            sessions,
+            trainings,
+            ranges,
+            ctx,
+            previous=prev,
+            time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
+            seed=seed,
+            settings=settings.later,
+        )
     for cand in stage2.chosen:
         visit = problem.visits[cand.visit]
         appointments.append(_appointment(visit, cand.people, cand.start, prev))
@@ -139,20 +157,21 @@ def solve(
         for u in unplanned
     )
     bounds = [s.result.bound for s in (stage1, stage2) if s.result is not None]
+    if method == "greedy" or (stage2.result is None and stage2.n_candidates):
+        bounds = []
     stats = SolveStats(
-        solver="set-partitioning+mip",
+        solver="greedy" if method == "greedy" else "set-partitioning+mip",
         runtime_s=time.perf_counter() - began,
         objective=float(travel + penalty),
         bound=float(sum(bounds)) if bounds else None,
         seed=seed,
         details={
             "route_columns": stage1.n_columns,
-            "intake_status": stage1.result.status,
-            "intake_objective": stage1.result.objective,
-            "intake_bound": stage1.result.bound,
+            "intake_status": stage1.result.status if stage1.result else method,
+            "intake_bound": stage1.result.bound if stage1.result else None,
             "later_candidates": stage2.n_candidates,
-            "later_status": stage2.result.status if stage2.result else "nothing to plan",
-            "later_bound": stage2.result.bound if stage2.result else 0.0,
+            "later_status": stage2.result.status if stage2.result else method,
+            "later_bound": stage2.result.bound if stage2.result else None,
             "time_limit_s": time_limit,
         },
     )

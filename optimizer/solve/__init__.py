@@ -1,0 +1,1 @@
+"""Solvers: the project's own routing and planning engines."""
