@@ -284,4 +284,28 @@ def enumerate_routes(
             for triple in sorted(triples):
                 en.offer(triple)
         columns.extend(en.columns)
-    return columns
+    return columns + _fallback_singles(inst, columns, eligible, settings)
+
+
+def _fallback_singles(
+    inst: IntakeInstance,
+    columns: list[RouteColumn],
+    eligible: list[list[str]],
+    settings: EnumerationSettings,
+) -> list[RouteColumn]:
+    """Single-visit routes by the other persons for visits no eligible person can make.
+
+    The nearest-base filter would otherwise leave a visit unplanned when its nearby team
+    members are on leave on every day it is free."""
+    covered = {v for col in columns for v in col.visits}
+    extra: list[RouteColumn] = []
+    for i, visit in enumerate(inst.visits):
+        if visit.id in covered:
+            continue
+        for person in inst.persons:
+            if person in eligible[i]:
+                continue
+            en = _Enumerator(inst, person, [i], settings)
+            en.offer((i,))
+            extra.extend(en.columns)
+    return extra

@@ -1,0 +1,291 @@
+"""The planner on small cases with known answers: every hard rule, where the obvious plan
+would break it, is kept; every plan produced here passes the independent validator."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import date
+
+import pytest
+
+from optimizer.domain import OrgCalendar, Plan, Problem, Rules, Stage
+from optimizer.plan.validate import validate
+from optimizer.solve.solve import solve
+from tests.factories import at, tiny_problem, with_person
+
+
+def solved(problem: Problem, **options) -> Plan:
+    """Solve and insist that the validator finds nothing wrong."""
+    plan = solve(problem, time_limit=options.pop("time_limit", 20), **options)
+    violations = validate(problem, plan)
+    assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
+    return plan
+
+
+def day_of(problem: Problem, plan: Plan, visit_id: str) -> date:
+    appt = plan.appointment(visit_id)
+    assert appt is not None, f"{visit_id} not planned: {plan.unplanned}"
+    return problem.axis.date_of(appt.start)
+
+
+def windows(problem: Problem, *spans: tuple[str, str, str]) -> tuple[tuple[int, int], ...]:
+    """Availability intervals from (ISO date, "HH:MM", "HH:MM") triples."""
+    return tuple((at(problem, d, a), at(problem, d, b)) for d, a, b in spans)
+
+
+def with_available(problem: Problem, org: str, *spans: tuple[str, str, str]) -> Problem:
+    cal = dataclasses.replace(problem.calendar(org), available=windows(problem, *spans))
+    return dataclasses.replace(problem, org_calendars={**problem.org_calendars, org: cal})
+
+
+def brute_force_optimum(problem: Problem, person: str) -> int:
+    """Least travel over every way to split the organisations into day routes of <= 3 stops."""
+    codes = list(problem.organisations)
+    base = f"base:{person}"
+
+    def route(stops: tuple[str, ...]) -> int:
+        best = None
+        for order in itertools.permutations(stops):
+            path = [base, *order, base]
+            cost = sum(problem.travel.min(a, b) for a, b in itertools.pairwise(path))
+            best = cost if best is None else min(best, cost)
+        return best
+
+    def partitions(items: list[str]):
+        if not items:
+            yield []
+            return
+        first, rest = items[0], items[1:]
+        for k in range(0, min(2, len(rest)) + 1):
+            for group in itertools.combinations(rest, k):
+                remaining = [x for x in rest if x not in group]
+                for tail in partitions(remaining):
+                    yield [(first, *group), *tail]
+
+    return min(sum(route(g) for g in part) for part in partitions(codes))
+
+
+def test_three_municipalities_one_person_reach_the_brute_force_optimum():
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0307", "GM0355"], people=["T1"], sessions=(), trainings={}
+    )
+    plan = solved(problem)
+    assert not plan.unplanned
+    assert plan.travel_min == brute_force_optimum(problem, "T1")
+    assert plan.stats.gap is not None and plan.stats.gap < 1e-6
+
+
+def test_four_close_municipalities_are_split_over_two_days_at_most_three_a_day():
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0307", "GM0355", "GM0310"], people=["T1"], sessions=(), trainings={}
+    )
+    for code in problem.organisations:
+        problem = with_available(
+            problem, code, ("2023-03-01", "09:00", "17:00"), ("2023-03-02", "09:00", "17:00")
+        )
+    plan = solved(problem)
+    assert not plan.unplanned
+    per_day = [len(r.visits) for r in plan.routes]
+    assert sorted(per_day) in ([1, 3], [2, 2])
+
+
+def test_intake_avoids_a_public_holiday_even_when_it_is_the_first_free_day():
+    problem = tiny_problem(orgs=["GM0344"], people=["T1"], sessions=(), trainings={})
+    problem = with_available(
+        problem, "GM0344", ("2023-04-10", "09:00", "12:00"), ("2023-04-12", "09:00", "12:00")
+    )
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:intake") == date(2023, 4, 12)
+
+
+def test_intake_keeps_to_office_hours_when_availability_starts_earlier():
+    problem = tiny_problem(orgs=["GM0344"], people=["T1"], sessions=(), trainings={})
+    problem = with_available(
+        problem, "GM0344", ("2023-03-01", "07:00", "10:00"), ("2023-03-02", "10:00", "12:00")
+    )
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:intake") == date(2023, 3, 2)
+
+
+def test_team_member_on_leave_is_replaced_by_a_colleague():
+    problem = tiny_problem(orgs=["GM0344"], people=["T1", "T2"], sessions=(), trainings={})
+    problem = with_available(problem, "GM0344", ("2023-03-01", "09:00", "17:00"))
+    problem = with_person(
+        problem, "T1", unavailable=windows(problem, ("2023-03-01", "00:00", "23:59"))
+    )
+    plan = solved(problem)
+    assert plan.appointment("GM0344:intake").people == ("T2",)
+
+
+def _session_problem(evenings: list[str], **kw) -> Problem:
+    """GM0344 with an intake on 2023-03-01 and only the given evenings free afterwards."""
+    problem = tiny_problem(orgs=["GM0344"], sessions=("GM0344",), trainings={}, **kw)
+    spans = [("2023-03-01", "09:00", "12:00")] + [(d, "19:00", "22:30") for d in evenings]
+    return with_available(problem, "GM0344", *spans)
+
+
+def test_session_takes_the_only_evening_that_team_member_and_trainer_share():
+    problem = _session_problem(
+        ["2023-04-03", "2023-04-04", "2023-04-05", "2023-04-06"], people=["T1", "R1"]
+    )
+    problem = with_person(
+        problem,
+        "T1",
+        unavailable=windows(
+            problem, ("2023-04-03", "00:00", "23:59"), ("2023-04-05", "00:00", "23:59")
+        ),
+    )
+    problem = with_person(
+        problem, "R1", unavailable=windows(problem, ("2023-04-04", "00:00", "23:59"))
+    )
+    plan = solved(problem)
+    session = plan.appointment("GM0344:session")
+    assert session is not None, plan.unplanned
+    assert session.start == at(problem, "2023-04-06", "19:00")
+    assert set(session.people) == {"T1", "R1"}
+
+
+def test_session_skips_a_council_day():
+    problem = _session_problem(["2023-04-03", "2023-04-04"], people=["T1", "R1"])
+    cal = dataclasses.replace(
+        problem.calendar("GM0344"), council_days=frozenset({date(2023, 4, 3)})
+    )
+    problem = dataclasses.replace(problem, org_calendars={"GM0344": cal})
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 4, 4)
+
+
+def test_session_skips_the_council_recess():
+    problem = _session_problem(["2023-07-10", "2023-08-28"], people=["T1", "R1"])
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 8, 28)
+
+
+def test_session_waits_at_least_28_days_after_the_intake():
+    problem = _session_problem(["2023-03-14", "2023-03-28", "2023-03-29"], people=["T1", "R1"])
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 3, 29)
+
+
+def test_team_member_does_at_most_two_evenings_a_week():
+    orgs = ["GM0344", "GM0307", "GM0355"]
+    problem = tiny_problem(orgs=orgs, people=["T1", "R1", "R2"], sessions=orgs, trainings={})
+    week = ["2023-04-03", "2023-04-04", "2023-04-05", "2023-04-06"]
+    for code in orgs:
+        spans = [("2023-03-01", "09:00", "17:00"), ("2023-03-02", "09:00", "17:00")]
+        spans += [(d, "19:00", "22:30") for d in week]
+        if code == "GM0355":
+            spans.append(("2023-04-11", "19:00", "22:30"))
+        problem = with_available(problem, code, *spans)
+    plan = solved(problem)
+    assert not plan.unplanned
+    in_week = [
+        a
+        for a in plan.appointments
+        if a.stage is Stage.SESSION and a.start < at(problem, "2023-04-08", "00:00")
+    ]
+    assert len(in_week) == 2
+
+
+def test_trainer_gives_at_most_two_sessions_a_week():
+    orgs = ["GM0344", "GM0307", "GM0355"]
+    rules = Rules(max_evenings_per_week=5)
+    problem = tiny_problem(orgs=orgs, people=["T1", "R1"], sessions=orgs, trainings={}, rules=rules)
+    for code in orgs:
+        spans = [("2023-03-01", "09:00", "17:00"), ("2023-03-02", "09:00", "17:00")]
+        spans += [(d, "19:00", "22:30") for d in ("2023-04-03", "2023-04-04", "2023-04-05")]
+        if code == "GM0307":
+            spans.append(("2023-04-12", "19:00", "22:30"))
+        problem = with_available(problem, code, *spans)
+    plan = solved(problem)
+    assert not plan.unplanned
+    weeks = [
+        problem.axis.date_of(a.start).isocalendar()[1]
+        for a in plan.appointments
+        if a.stage is Stage.SESSION
+    ]
+    assert max(weeks.count(w) for w in set(weeks)) <= 2
+
+
+def test_training_follows_its_session_by_at_least_14_days():
+    problem = tiny_problem(
+        orgs=["GM0344"],
+        people=["T1", "R1"],
+        sessions=("GM0344",),
+        trainings={"GM0344": (date(2023, 4, 1), date(2023, 6, 30))},
+    )
+    problem = with_available(
+        problem,
+        "GM0344",
+        ("2023-03-01", "09:00", "12:00"),
+        ("2023-04-12", "19:00", "22:30"),
+        ("2023-04-20", "09:00", "17:00"),
+        ("2023-05-03", "09:00", "17:00"),
+    )
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 4, 12)
+    assert day_of(problem, plan, "GM0344:training") == date(2023, 5, 3)
+
+
+def test_deadline_is_kept_and_a_visit_with_no_time_before_it_is_explained():
+    rules = Rules(deadline=date(2024, 6, 30))
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0307"], people=["T1"], sessions=(), trainings={}, rules=rules
+    )
+    problem = with_available(
+        problem, "GM0344", ("2024-06-28", "09:00", "12:00"), ("2024-07-01", "09:00", "12:00")
+    )
+    problem = with_available(problem, "GM0307", ("2024-07-01", "09:00", "12:00"))
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:intake") == date(2024, 6, 28)
+    [left] = plan.unplanned
+    assert left.visit_id == "GM0307:intake"
+    assert "no availability" in left.reason and "Amersfoort" in left.reason
+
+
+def test_island_without_availability_ends_unplanned_with_a_reason_not_an_exception():
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0014"], people=["T1", "T2"], sessions=("GM0014",), trainings={}
+    )
+    cal = OrgCalendar(available=())
+    problem = dataclasses.replace(problem, org_calendars={"GM0014": cal})
+    plan = solved(problem)
+    reasons = {u.visit_id: u.reason for u in plan.unplanned}
+    assert set(reasons) == {"GM0014:intake", "GM0014:session"}
+    assert "no availability of Groningen" in reasons["GM0014:intake"]
+    assert "intake of Groningen" in reasons["GM0014:session"]
+
+
+def test_pinned_appointments_come_back_unchanged():
+    problem = tiny_problem()
+    first = solved(problem)
+    pins = first.appointments[::2]
+    again = solved(dataclasses.replace(problem, pins=tuple(pins)))
+    for pin in pins:
+        assert again.appointment(pin.visit_id) == pin
+
+
+def test_same_inputs_and_seed_give_the_same_plan():
+    problem = tiny_problem()
+    a = solve(problem, time_limit=20, seed=3, deterministic=True)
+    b = solve(problem, time_limit=20, seed=3, deterministic=True)
+    assert a.appointments == b.appointments
+
+
+def test_greedy_baseline_is_valid_and_never_cheaper_than_the_planner():
+    problem = tiny_problem()
+    exact = solved(problem)
+    greedy = solved(problem, method="greedy")
+    assert len(greedy.unplanned) >= len(exact.unplanned)
+    assert greedy.travel_min >= exact.travel_min
+
+
+@pytest.mark.slow
+def test_intake_reference_instance_reaches_its_proven_optimum(shared_data):
+    from optimizer.data.intake_bench import read_intake_benchmark
+
+    bench = read_intake_benchmark(shared_data / "bench" / "intake_k8.json")
+    plan = solved(bench.problem, time_limit=60)
+    assert not plan.unplanned
+    assert plan.travel_min == bench.best_known
