@@ -176,7 +176,9 @@ def _key_of(error: dict) -> str:
     return ".".join(str(part) for part in error["loc"]) or "(top level)"
 
 
-def parse_scenario(text: str, *, source: str = "<scenario>", folder: Path | None = None) -> Scenario:
+def parse_scenario(
+    text: str, *, source: str = "<scenario>", folder: Path | None = None
+) -> Scenario:
     """Parse and validate scenario TOML; errors name the file and the offending key."""
     try:
         raw = tomllib.loads(text)

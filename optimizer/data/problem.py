@@ -31,7 +31,6 @@ from optimizer.domain import (
     Skill,
     Stage,
     Visit,
-    base_id,
 )
 from optimizer.errors import ScenarioError
 from optimizer.scenario import PersonEntry, Scenario, load_scenario
@@ -140,13 +139,15 @@ def build_visits(
 def build_travel(
     scenario: Scenario, orgs: Mapping[str, Organisation], people: Mapping[str, Person]
 ):
-    """The travel matrix over every organisation and every home base (cached on disk)."""
-    from optimizer.travel.matrix import build_travel_matrix
+    """The travel matrix over every organisation and every home base (cached on disk).
+
+    A home base given as an island's municipality code inherits that island's ferry."""
+    from optimizer.travel.matrix import build_travel_matrix, travel_locations
     from optimizer.travel.settings import TravelSettings
 
-    locations = {code: org.location for code, org in orgs.items()}
-    locations |= {base_id(pid): p.base for pid, p in people.items()}
-    ferries = {code: org.ferry for code, org in orgs.items() if org.ferry is not None}
+    codes = {e.id: e.base for e in [*scenario.team, *scenario.trainers] if e.base}
+    bases = {pid: codes.get(pid) or p.base for pid, p in people.items()}
+    locations, ferries = travel_locations(orgs, bases)
     cache = scenario.path(scenario.travel.cache_dir) or scenario.folder / ".cache" / "travel"
     return build_travel_matrix(
         locations,

@@ -46,6 +46,8 @@ class EnumerationSettings:
     """Nearest co-available visits tried as partners of a visit; 0 means all of them."""
     days_per_set: int = 6
     """Days on which one visit set is offered to the master."""
+    max_days_tried: int = 60
+    """Common days of a set that are timed at most (evenly sampled), per order."""
     person_ratio: float = 1.6
     """A person is eligible for a visit when their base is at most this many times (plus
     ``person_slack_min``) as far as the nearest base; 0 means every person."""
@@ -163,13 +165,19 @@ def _day_matrix(inst: IntakeInstance, members: Sequence[int], person: str) -> np
     return out & inst.usable[person][None, :]
 
 
-def _spread(days: np.ndarray, k: int) -> np.ndarray:
-    """Days in an order that visits the whole horizon early: first, then evenly spread."""
-    if len(days) <= k:
-        return days
-    picks = np.unique(np.linspace(0, len(days) - 1, num=k * 4).round().astype(int))
-    rest = np.setdiff1d(np.arange(len(days)), picks)
-    return days[np.concatenate([picks, rest])]
+def _day_order(days: np.ndarray, k: int, limit: int, offset: int) -> list[int]:
+    """At most ``limit`` of ``days`` (evenly sampled), in an order whose first ``k`` are spread
+    over the whole horizon; ``offset`` shifts the picks so that different sets get different
+    days (the master needs room on the people's calendars)."""
+    n = len(days)
+    if n > limit:
+        days = days[np.linspace(0, n - 1, num=limit).astype(int)]
+        n = limit
+    step = max(1, n // max(k, 1))
+    first = offset % step
+    order = list(range(first, n, step))
+    order += [i for i in range(n) if i < first or (i - first) % step]
+    return [int(days[i]) for i in order]
 
 
 class _Enumerator:
@@ -221,23 +229,21 @@ class _Enumerator:
             return
         kept: dict[int, RouteColumn] = {}
         found_cost = None
+        days = _day_order(common, self.s.days_per_set, self.s.max_days_tried, sum(members))
         for (minutes, metres), order in orders:
-            for day in _spread(common, self.s.days_per_set):
-                if len(kept) >= self.s.days_per_set:
-                    break
+            for day in days:
                 if day in kept:
                     continue
-                starts = time_route(self.inst, self.person, int(day), order)
-                if starts is not None:
-                    kept[int(day)] = RouteColumn(
-                        self.person,
-                        int(day),
-                        tuple(self.inst.visits[i].id for i in order),
-                        starts,
-                        minutes,
-                        metres,
-                    )
-                    found_cost = minutes if found_cost is None else found_cost
+                starts = time_route(self.inst, self.person, day, order)
+                if starts is None:
+                    continue
+                ids = tuple(self.inst.visits[i].id for i in order)
+                kept[day] = RouteColumn(self.person, day, ids, starts, minutes, metres)
+                found_cost = minutes if found_cost is None else found_cost
+                if len(kept) >= self.s.days_per_set:
+                    break
+            if len(kept) >= self.s.days_per_set:
+                break
         self.best_cost[key] = found_cost if found_cost is not None else 1 << 30
         self.columns.extend(kept.values())
 

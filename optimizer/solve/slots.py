@@ -71,9 +71,14 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
     return sorted(out)
 
 
-def _clip_day(intervals: Sequence[Interval], day: int) -> list[Interval]:
-    lo, hi = day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY
-    return [(max(a, lo), min(b, hi)) for a, b in intervals if a < hi and b > lo]
+def by_day(intervals: Iterable[Interval]) -> dict[int, list[Interval]]:
+    """Intervals cut at midnight and grouped by day index (each day's pieces in order)."""
+    days: dict[int, list[Interval]] = {}
+    for a, b in sorted(intervals):
+        for day in range(a // MINUTES_PER_DAY, (b - 1) // MINUTES_PER_DAY + 1):
+            lo, hi = day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY
+            days.setdefault(day, []).append((max(a, lo), min(b, hi)))
+    return days
 
 
 def _in_recess(problem: Problem, org: str, day: date) -> bool:
@@ -108,8 +113,8 @@ def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, lis
         last = min(last, (rules.deadline - problem.horizon_start).days)
     parts = _day_parts(problem, visit)
     result: dict[int, list[StartRange]] = {}
-    busy = sorted(org_cal.busy)
-    available = sorted(org_cal.available) if org_cal.available is not None else None
+    busy = by_day(org_cal.busy)
+    available = by_day(org_cal.available) if org_cal.available is not None else None
     for day in range(max(first, 0), last + 1):
         if not cal.working[day]:
             continue
@@ -121,8 +126,8 @@ def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, lis
         base = day * MINUTES_PER_DAY
         free = [(base + a, base + b) for a, b in parts]
         if available is not None:
-            free = intersect(free, _clip_day(available, day))
-        free = subtract(free, _clip_day(busy, day))
+            free = intersect(free, available.get(day, ()))
+        free = subtract(free, busy.get(day, ()))
         ranges = [(a, b - visit.duration_min) for a, b in free if b - a >= visit.duration_min]
         if ranges:
             result[day] = ranges

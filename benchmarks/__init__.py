@@ -1,0 +1,1 @@
+"""Benchmarks: VRPTW reference sets and peers (PyVRP). Run from a source checkout."""

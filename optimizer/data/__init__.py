@@ -1,0 +1,1 @@
+"""Loaders: build domain objects (organisations, calendars, holidays) from files."""
