@@ -303,12 +303,19 @@ def test_leaving_home_before_half_past_eight(problem, plan):
     assert "07:10" in only(problem, bad, "work-start").message
 
 
-def test_not_home_by_half_past_five(problem, plan):
-    bad = moved(problem, plan, "GM0014:intake", "T1", "2023-03-09", "15:00")
+def test_not_home_by_eleven_at_night(problem, plan):
+    # T2 lives in Groningen: the 20:00 session in Utrecht brings T2 home after midnight.
+    bad = moved(problem, plan, "GM0344:session", ("T2", "R1"), "2023-05-02", "20:00")
     v = only(problem, bad, "home-by")
-    assert v.message == (
-        "T1 is back home on 2023-03-09 at 19:20, later than 17:30 on a day without evening"
-    )
+    assert v.subject == "T2" and "later than 23:00" in v.message
+
+
+def test_late_return_from_an_intake_counts_as_an_evening(problem, plan):
+    # Groningen until 16:30 brings T1 home at 19:20: allowed, but it is an evening, the third
+    # of its week (the valid plan has two evening sessions in week 18).
+    bad = moved(problem, plan, "GM0014:intake", "T1", "2023-05-05", "15:00")
+    v = only(problem, bad, "evenings-per-week")
+    assert v.subject == "T1" and "2023-W18" in v.message
 
 
 def test_more_than_ten_hours_of_work(problem, plan):

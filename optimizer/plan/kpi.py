@@ -17,10 +17,6 @@ from typing import Any
 import pandas as pd
 
 from optimizer.domain import Plan, Problem, Role, Stage
-from optimizer.timeaxis import minute_of_day
-
-EVENING_FROM = 18 * 60
-"""An appointment starting at or after 18:00 (local) counts as an evening."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,9 @@ def compute_kpis(problem: Problem, plan: Plan) -> Kpis:
     for a in plan.appointments:
         for person in a.people:
             visits[person] += 1
-            evenings[person] += minute_of_day(a.start) >= EVENING_FROM
+    for route in plan.routes:
+        back = route.back_home - problem.axis.at(route.day, 0) if route.legs else 0
+        evenings[route.person] += back > problem.rules.work_end
     team = [working_min[p.id] for p in problem.people.values() if p.role is Role.TEAM]
     return Kpis(
         deadline=problem.rules.deadline,

@@ -44,9 +44,6 @@ from optimizer.domain import (
 )
 from optimizer.timeaxis import fmt_hhmm, minute_of_day
 
-EVENING_FROM = 18 * 60
-"""An appointment starting at or after 18:00 (local) is an evening appointment."""
-
 
 @dataclass(frozen=True, slots=True)
 class Violation:
@@ -191,9 +188,9 @@ def same_day(f: _Facts, a: Appointment, v: Visit) -> Iterator[str]:
         yield f"{a.visit_id} starts {f.when(a.start)} but ends {f.when(a.end)}, on another day"
 
 
-@_rule("org-busy", "appointment")
+@_rule("org-busy", "appointment", Stage.INTAKE)
 def org_busy(f: _Facts, a: Appointment, v: Visit) -> Iterator[str]:
-    """No appointment inside a busy block of the organisation's calendar."""
+    """No intake inside a busy block of the organisation's (the mayor's) calendar."""
     for block in f.problem.calendar(v.org).busy:
         if _overlaps((a.start, a.end), block):
             yield (
@@ -529,19 +526,15 @@ def work_start(f: _Facts, r: DayRoute) -> Iterator[str]:
 
 @_rule("home-by", "route")
 def home_by(f: _Facts, r: DayRoute) -> Iterator[str]:
-    """A person is back home by 17:30, or by 23:00 on a day with an evening appointment."""
+    """A person is back home by 23:00 every day (a day back after 17:30 is an evening)."""
     if not r.legs:
         return
-    rules = f.problem.rules
-    evening = any(minute_of_day(a.start) >= EVENING_FROM for a in f.person_day(r.person, r.day))
-    limit = rules.evening_end if evening else rules.work_end
+    limit = f.problem.rules.evening_end
     back = r.back_home - f.problem.axis.at(r.day, 0)
     if back > limit:
-        kind = "a day with an evening appointment" if evening else "a day without evening"
         yield (
             f"{r.person} is back home on {r.day} at {fmt_hhmm(back % 1440)}"
-            f"{' (next day)' if back >= 1440 else ''}, later than {fmt_hhmm(limit)} "
-            f"on {kind}"
+            f"{' (next day)' if back >= 1440 else ''}, later than {fmt_hhmm(limit)}"
         )
 
 
@@ -603,19 +596,22 @@ def _iso_week(day: date) -> str:
 
 @_rule("evenings-per-week", "person")
 def evenings_per_week(f: _Facts, person: str) -> Iterator[str]:
-    """A team member has at most 2 evening appointments (from 18:00) per ISO week."""
+    """A team member has at most 2 evenings per ISO week: days back home after 17:30."""
     who = f.problem.people.get(person)
     if who is None or who.role is not Role.TEAM:
         return
-    evenings = [a for a in f.of_person.get(person, []) if minute_of_day(a.start) >= EVENING_FROM]
-    per_week = Counter(_iso_week(f.day(a.start)) for a in evenings)
+    work_end = f.problem.rules.work_end
+    evenings = [
+        r.day
+        for r in f.plan.routes
+        if r.person == person and r.legs and r.back_home - f.problem.axis.at(r.day, 0) > work_end
+    ]
+    per_week = Counter(_iso_week(day) for day in evenings)
     limit = f.problem.rules.max_evenings_per_week
     for week, count in sorted(per_week.items()):
         if count > limit:
-            days = ", ".join(
-                str(f.day(a.start)) for a in evenings if _iso_week(f.day(a.start)) == week
-            )
-            yield f"{person} has {count} evening appointments in week {week} ({days}), over {limit}"
+            days = ", ".join(str(d) for d in sorted(evenings) if _iso_week(d) == week)
+            yield f"{person} works {count} evenings in week {week} ({days}), over {limit}"
 
 
 @_rule("sessions-per-week", "person")

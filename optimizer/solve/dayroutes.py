@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimizer.domain import Problem, Visit, base_id
-from optimizer.solve.slots import Calendar, StartRange, earliest_start, person_free
+from optimizer.solve.slots import (
+    Calendar,
+    StartRange,
+    earliest_start,
+    person_free,
+    spread_order,
+)
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 
@@ -165,21 +171,6 @@ def _day_matrix(inst: IntakeInstance, members: Sequence[int], person: str) -> np
     return out & inst.usable[person][None, :]
 
 
-def _day_order(days: np.ndarray, k: int, limit: int, offset: int) -> list[int]:
-    """At most ``limit`` of ``days`` (evenly sampled), in an order whose first ``k`` are spread
-    over the whole horizon; ``offset`` shifts the picks so that different sets get different
-    days (the master needs room on the people's calendars)."""
-    n = len(days)
-    if n > limit:
-        days = days[np.linspace(0, n - 1, num=limit).astype(int)]
-        n = limit
-    step = max(1, n // max(k, 1))
-    first = offset % step
-    order = list(range(first, n, step))
-    order += [i for i in range(n) if i < first or (i - first) % step]
-    return [int(days[i]) for i in order]
-
-
 class _Enumerator:
     """Enumerates route columns for one person."""
 
@@ -229,7 +220,7 @@ class _Enumerator:
             return
         kept: dict[int, RouteColumn] = {}
         found_cost = None
-        days = _day_order(common, self.s.days_per_set, self.s.max_days_tried, sum(members))
+        days = spread_order(common, self.s.days_per_set, self.s.max_days_tried, sum(members))
         for (minutes, metres), order in orders:
             for day in days:
                 if day in kept:

@@ -48,8 +48,17 @@ def solve_intakes(
     time_limit: float,
     seed: int,
     on_improvement: Callable[[float, float], None] | None = None,
+    start_routes: Sequence[RouteColumn] = (),
 ) -> IntakeSolution:
-    """Choose routes covering every intake at least travel (see the module docstring)."""
+    """Choose routes covering every intake at least travel (see the module docstring).
+
+    ``start_routes`` (e.g. the greedy baseline's) are added to the columns and, together with
+    the previous plan's routes, handed to HiGHS as the starting solution, so the MIP always
+    holds a complete plan from its first second on.
+    """
+    known = {(c.person, c.day, c.visits) for c in columns}
+    extra = [c for c in start_routes if (c.person, c.day, c.visits) not in known]
+    columns = [*columns, *extra]
     mip = SparseMip()
     cover: dict[str, list[int]] = defaultdict(list)
     person_day: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -66,7 +75,7 @@ def solve_intakes(
     for vars_ in person_day.values():
         if len(vars_) > 1:
             mip.add_row([(v, 1.0) for v in vars_], ub=1)
-    start = _warm_start(columns, visits, slack, previous, mip.n_vars)
+    start = _warm_start(columns, visits, slack, previous, start_routes, mip.n_vars)
     result = mip.solve(time_limit=time_limit, seed=seed, start=start, on_improvement=on_improvement)
     counts = {v.id: len(cover[v.id]) for v in visits}
     if not result.feasible:
@@ -81,23 +90,34 @@ def _warm_start(
     visits: Sequence[Visit],
     slack: dict[str, int],
     previous: dict[str, Appointment],
+    start_routes: Sequence[RouteColumn],
     n_vars: int,
 ) -> np.ndarray | None:
-    """The previous plan's routes as a feasible starting assignment, where they still exist."""
-    if not previous:
+    """A feasible starting assignment: the previous plan's routes where they still exist,
+    then ``start_routes`` for what they leave open, the rest unplanned."""
+    if not previous and not start_routes:
         return None
     values = np.zeros(n_vars)
     covered: set[str] = set()
     used: set[tuple[str, int]] = set()
+
+    def take(k: int, col: RouteColumn) -> None:
+        if covered & set(col.visits) or (col.person, col.day) in used:
+            return
+        values[k] = 1.0
+        covered.update(col.visits)
+        used.add((col.person, col.day))
+
     for k, col in enumerate(columns):
         same = all(
             (a := previous.get(v)) is not None and a.start == s and a.people == (col.person,)
             for v, s in zip(col.visits, col.starts, strict=True)
         )
-        if same and not covered & set(col.visits) and (col.person, col.day) not in used:
-            values[k] = 1.0
-            covered |= set(col.visits)
-            used.add((col.person, col.day))
+        if same:
+            take(k, col)
+    index = {(c.person, c.day, c.visits): k for k, c in enumerate(columns)}
+    for col in start_routes:
+        take(index[(col.person, col.day, col.visits)], col)
     for visit in visits:
         if visit.id not in covered:
             values[slack[visit.id]] = 1.0

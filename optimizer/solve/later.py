@@ -9,7 +9,8 @@ trip from each person's base, so a candidate's cost does not depend on the day; 
 chosen by capacity:
 
 - one appointment per person-day (team members' intake-route days are already taken);
-- at most ``max_evenings_per_week`` evening sessions per team member per ISO week;
+- at most ``max_evenings_per_week`` evenings (days back home after ``work_end``) per team
+  member per ISO week;
 - at most ``max_sessions_per_week`` sessions per trainer per ISO week;
 - a training only if its organisation's session is planned, at least 14 days after it.
 
@@ -23,16 +24,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, base_id
 from optimizer.solve import objective
 from optimizer.solve.mip import MipResult, SparseMip
-from optimizer.solve.slots import Calendar, StartRange, person_free
+from optimizer.solve.slots import Calendar, StartRange, person_free, spread_order
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 EVENING_FROM = 18 * 60
-"""An appointment starting at or after 18:00 local time is an evening appointment."""
+"""Session starts from 18:00 local time are offered as the evening slot."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,9 @@ class LaterSettings:
     team_per_visit: int = 2
     trainers_per_visit: int = 3
     days_per_visit: int = 12
+    """Days offered per visit and pair of people (spread over the allowed period)."""
+    max_days_tried: int = 80
+    """Allowed days timed at most per visit and pair of people (evenly sampled)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class LaterContext:
     """Organisation code -> day index of its planned (or pinned) intake."""
     session_day: dict[str, int]
     """Organisation code -> day index of a pinned session (fixed)."""
+    training_day: dict[str, int]
+    """Organisation code -> day index of a pinned training (fixed)."""
     blocked: dict[str, set[int]]
     """Person -> day indices already taken (intake routes, pins)."""
     evenings_used: dict[tuple[str, tuple[int, int]], int]
@@ -80,19 +84,28 @@ def round_trip(problem: Problem, person: str, org: str) -> int:
 
 
 def _person_window(problem: Problem, person: str, org: str, day: int, start: int, dur: int) -> bool:
-    """Can ``person`` leave home, do [start, start+dur) at ``org`` and be home in time?"""
+    """Can ``person`` leave home, do [start, start+dur) at ``org`` and be home in time?
+
+    Leave at or after ``work_start``, home by ``evening_end``, at most
+    ``max_work_min_per_day`` away; the person is free for the whole trip."""
     rules = problem.rules
     base = day * MINUTES_PER_DAY
-    out = problem.travel.min(base_id(person), org)
+    leave = start - problem.travel.min(base_id(person), org)
     back = start + dur + problem.travel.min(org, base_id(person))
-    leave = start - out
-    evening = start - base >= EVENING_FROM
-    latest = base + (rules.evening_end if evening else rules.work_end)
-    if leave < base + rules.work_start or back > latest:
+    if leave < base + rules.work_start or back > base + rules.evening_end:
         return False
     if back - leave > rules.max_work_min_per_day:
         return False
     return person_free(problem.people[person], (leave, back))
+
+
+def is_evening(problem: Problem, person: str, org: str, start: int, dur: int) -> bool:
+    """Whether this one-visit day brings ``person`` home after ``work_end`` (an evening)."""
+    back = start + dur + problem.travel.min(org, base_id(person))
+    return (
+        back % MINUTES_PER_DAY > problem.rules.work_end
+        or back // MINUTES_PER_DAY > start // MINUTES_PER_DAY
+    )
 
 
 def _first_start(
@@ -117,13 +130,6 @@ def _first_start(
     return None
 
 
-def _spread_days(days: Sequence[int], k: int) -> list[int]:
-    if len(days) <= k:
-        return list(days)
-    idx = np.unique(np.linspace(0, len(days) - 1, num=k).round().astype(int))
-    return [days[i] for i in idx]
-
-
 def _nearest(problem: Problem, org: str, people: Sequence[str], k: int) -> list[str]:
     return sorted(people, key=lambda p: (round_trip(problem, p, org), p))[:k]
 
@@ -141,6 +147,8 @@ def session_candidates(
     if intake is None:
         return []
     first, last = intake + rules.session_lag_min_days, intake + rules.session_lag_max_days
+    if visit.org in ctx.training_day:
+        last = min(last, ctx.training_day[visit.org] - rules.training_lag_min_days)
     days = [d for d in sorted(ranges) if first <= d <= last]
     team = [p.id for p in problem.people.values() if p.role is Role.TEAM]
     trainers = [
@@ -154,12 +162,10 @@ def session_candidates(
     for p in teams:
         for t in trains:
             cost = round_trip(problem, p, visit.org) + round_trip(problem, t, visit.org)
-            free = [
-                d
-                for d in days
-                if d not in ctx.blocked.get(p, ()) and d not in ctx.blocked.get(t, ())
-            ]
-            for day in _spread_days(free, settings.days_per_visit):
+            taken = ctx.blocked.get(p, set()) | ctx.blocked.get(t, set())
+            free = [d for d in days if d not in taken]
+            found = 0
+            for day in spread_order(free, settings.days_per_visit, settings.max_days_tried, 0):
                 base = day * MINUTES_PER_DAY
                 parts = (
                     [r for r in ranges[day] if r[0] - base < EVENING_FROM],
@@ -168,8 +174,11 @@ def session_candidates(
                 for part in parts:
                     start = _first_start(problem, (p, t), visit.org, day, part, visit.duration_min)
                     if start is not None:
-                        evening = start - base >= EVENING_FROM
+                        evening = is_evening(problem, p, visit.org, start, visit.duration_min)
                         out.append(Candidate(visit.id, (p, t), day, start, cost, evening))
+                found += any(c.day == day and c.people == (p, t) for c in out[-2:])
+                if found >= settings.days_per_visit:
+                    break
     return out
 
 
@@ -194,10 +203,12 @@ def training_candidates(
     for t in _nearest(problem, visit.org, trainers, settings.trainers_per_visit):
         cost = round_trip(problem, t, visit.org)
         free = [d for d in days if d not in ctx.blocked.get(t, ())]
-        for day in _spread_days(free, settings.days_per_visit):
+        for day in spread_order(free, settings.days_per_visit, settings.max_days_tried, 0):
             start = _first_start(problem, (t,), visit.org, day, ranges[day], visit.duration_min)
             if start is not None:
                 out.append(Candidate(visit.id, (t,), day, start, cost, False))
+                if sum(c.people == (t,) for c in out) >= settings.days_per_visit:
+                    break
     return out
 
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+
 from optimizer.domain import Interval, Person, Problem, Stage, Visit
 from optimizer.timeaxis import MINUTES_PER_DAY
 
@@ -99,7 +101,10 @@ def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, lis
 
     Days outside the visit's own date bounds, after the deadline (required intakes and
     sessions), on non-working days, and (sessions) on council days or in the recess are left
-    out. Busy blocks of the organisation are subtracted; explicit availability intersected.
+    out. Busy blocks of the organisation (the mayor's calendar) are subtracted for intakes
+    only: sessions are bound by the council's calendar (council days, recess) and trainings
+    by the requested window (docs/rules.md); explicit availability windows are intersected
+    for every stage.
     """
     org_cal = problem.calendar(visit.org)
     rules = problem.rules
@@ -113,7 +118,7 @@ def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, lis
         last = min(last, (rules.deadline - problem.horizon_start).days)
     parts = _day_parts(problem, visit)
     result: dict[int, list[StartRange]] = {}
-    busy = by_day(org_cal.busy)
+    busy = by_day(org_cal.busy) if visit.stage is Stage.INTAKE else {}
     available = by_day(org_cal.available) if org_cal.available is not None else None
     for day in range(max(first, 0), last + 1):
         if not cal.working[day]:
@@ -150,3 +155,19 @@ def earliest_start(ranges: Sequence[StartRange], ready: int) -> int | None:
         if hi >= ready:
             return max(lo, ready)
     return None
+
+
+def spread_order(days: Sequence[int] | np.ndarray, k: int, limit: int, offset: int) -> list[int]:
+    """At most ``limit`` of ``days`` (evenly sampled), in an order whose first ``k`` are spread
+    over the whole horizon; ``offset`` shifts the picks so that different sets get different
+    days (the master needs room on the people's calendars)."""
+    days = np.asarray(days)
+    n = len(days)
+    if n > limit:
+        days = days[np.linspace(0, n - 1, num=limit).astype(int)]
+        n = limit
+    step = max(1, n // max(k, 1))
+    first = offset % step
+    order = list(range(first, n, step))
+    order += [i for i in range(n) if i < first or (i - first) % step]
+    return [int(days[i]) for i in order]

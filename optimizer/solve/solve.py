@@ -41,7 +41,7 @@ from optimizer.solve.assemble import day_routes
 from optimizer.solve.dayroutes import EnumerationSettings, build_instance, enumerate_routes
 from optimizer.solve.greedy import greedy_intakes, greedy_later
 from optimizer.solve.intakes import solve_intakes
-from optimizer.solve.later import EVENING_FROM, LaterContext, LaterSettings, solve_later
+from optimizer.solve.later import LaterContext, LaterSettings, solve_later
 from optimizer.solve.reasons import explain
 from optimizer.solve.slots import Calendar, StartRange, start_ranges
 from optimizer.timeaxis import MINUTES_PER_DAY
@@ -49,6 +49,9 @@ from optimizer.timeaxis import MINUTES_PER_DAY
 SESSION_ROOM_DAYS = 56
 """An intake of an organisation that accepted a session is planned at least this many days
 before the deadline (the session needs intake + 28 days and a free afternoon or evening)."""
+
+TRAINING_ROOM_DAYS = 14
+"""Days of slack kept between intake + 28 + 14 days and the end of a training's window."""
 
 DETERMINISTIC_CAP_S = 3600.0
 """With ``deterministic=True`` the time limit is replaced by this safety cap."""
@@ -98,14 +101,19 @@ def solve(
     report(stage="windows")
 
     intakes = [v for v in todo if v.stage is Stage.INTAKE]
-    needs_room = {v.org for v in todo if v.stage is Stage.SESSION and v.required}
-    intake_ranges = [_room_for_session(problem, v, ranges[v.id], needs_room) for v in intakes]
+    by_org: dict[str, list[Visit]] = defaultdict(list)
+    for v in todo:
+        by_org[v.org].append(v)
+    intake_ranges = [
+        _room_for_later_stages(problem, v, ranges[v.id], by_org[v.org]) for v in intakes
+    ]
     team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
     inst = build_instance(problem, intakes, intake_ranges, team, blocked, cal)
     if method == "greedy":
         stage1 = greedy_intakes(inst)
     else:
         columns = enumerate_routes(inst, settings.enumeration)
+        baseline = greedy_intakes(inst).chosen
         report(stage="routes", routes=len(columns))
         stage1_limit = max(1.0, time_limit * settings.intake_share - (time.perf_counter() - began))
         stage1 = solve_intakes(
@@ -115,6 +123,7 @@ def solve(
             time_limit=stage1_limit,
             seed=seed,
             on_improvement=lambda obj, bound: report(stage="intakes", objective=obj, bound=bound),
+            start_routes=baseline,
         )
     appointments = list(problem.pins)
     for col in stage1.chosen:
@@ -223,12 +232,31 @@ def _pinned_days(problem: Problem) -> dict[str, set[int]]:
     return blocked
 
 
-def _room_for_session(
-    problem: Problem, visit: Visit, ranges: dict[int, list[StartRange]], needs_room: set[str]
+def _room_for_later_stages(
+    problem: Problem, visit: Visit, ranges: dict[int, list[StartRange]], todo: Sequence[Visit]
 ) -> dict[int, list[StartRange]]:
-    if visit.org not in needs_room:
+    """The intake's days, cut so that its session (and training) still fit after it.
+
+    A pinned session fixes the intake's period by the lag rule. With a required session the
+    intake is at least ``SESSION_ROOM_DAYS`` before the deadline;
+    with a training whose requested window closes, early enough that intake + 28 days
+    (session) + 14 days (training) + ``TRAINING_ROOM_DAYS`` falls inside the window. If no day
+    is left the cut is dropped (the later stage then says why it cannot follow).
+    """
+    rules = problem.rules
+    pinned = {a.stage: a.start // MINUTES_PER_DAY for a in problem.pins if a.org == visit.org}
+    if Stage.SESSION in pinned:
+        day = pinned[Stage.SESSION]
+        lo, hi = day - rules.session_lag_max_days, day - rules.session_lag_min_days
+        return {d: r for d, r in ranges.items() if lo <= d <= hi}
+    later = {v.stage: v for v in todo if v.org == visit.org and v.stage is not Stage.INTAKE}
+    if Stage.SESSION not in later:
         return ranges
-    last = (problem.rules.deadline - problem.horizon_start).days - SESSION_ROOM_DAYS
+    last = (rules.deadline - problem.horizon_start).days - SESSION_ROOM_DAYS
+    training = later.get(Stage.TRAINING)
+    if training is not None and training.latest is not None:
+        lags = rules.session_lag_min_days + rules.training_lag_min_days + TRAINING_ROOM_DAYS
+        last = min(last, (training.latest - problem.horizon_start).days - lags)
     kept = {d: r for d, r in ranges.items() if d <= last}
     return kept or ranges
 
@@ -236,25 +264,31 @@ def _room_for_session(
 def _later_context(
     problem: Problem, appointments: Sequence[Appointment], blocked: dict[str, set[int]]
 ) -> LaterContext:
-    cal_axis = problem.axis
-    intake_day, session_day = {}, {}
+    """Intake and pinned-session days, taken person-days, and the evenings and sessions
+    already used per person and ISO week (by pins; intake routes end by ``work_end``)."""
+    intake_day, session_day, training_day = {}, {}, {}
     evenings: dict = defaultdict(int)
     sessions: dict = defaultdict(int)
+    for route in day_routes(problem, problem.pins):
+        week = route.day.isocalendar()[:2]
+        late = route.back_home - problem.axis.at(route.day, 0) > problem.rules.work_end
+        if late and problem.people[route.person].role is Role.TEAM:
+            evenings[(route.person, week)] += 1
     for appt in appointments:
         day = appt.start // MINUTES_PER_DAY
         if appt.stage is Stage.INTAKE:
             intake_day[appt.org] = day
+        elif appt.stage is Stage.TRAINING:
+            training_day[appt.org] = day
         elif appt.stage is Stage.SESSION:
             session_day[appt.org] = day
-            week = cal_axis.date_of_day(day).isocalendar()[:2]
-            team = [p for p in appt.people if problem.people[p].role is Role.TEAM]
-            trainers = [p for p in appt.people if problem.people[p].role is Role.TRAINER]
-            if appt.start % MINUTES_PER_DAY >= EVENING_FROM:
-                for p in team:
-                    evenings[(p, week)] += 1
-            for p in trainers:
-                sessions[(p, week)] += 1
-    return LaterContext(intake_day, session_day, blocked, dict(evenings), dict(sessions))
+            week = problem.axis.date_of_day(day).isocalendar()[:2]
+            for p in appt.people:
+                if problem.people[p].role is Role.TRAINER:
+                    sessions[(p, week)] += 1
+    return LaterContext(
+        intake_day, session_day, training_day, blocked, dict(evenings), dict(sessions)
+    )
 
 
 def _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2) -> tuple[Unplanned, ...]:

@@ -150,7 +150,11 @@ def _params(strategy: str, seconds: float, options: dict) -> pywrapcp.RoutingSea
     )
     params.time_limit.FromMilliseconds(max(int(seconds * 1000), 1))
     for key, value in options.items():
-        if key in ("metaheuristic", "optional") or key.startswith("lns_") and key != "lns_time_limit":
+        if (
+            key in ("metaheuristic", "optional")
+            or key.startswith("lns_")
+            and key != "lns_time_limit"
+        ):
             continue
         if key == "proto":
             text_format.Merge(value, params)
@@ -213,12 +217,23 @@ def solve_vrptw(
     return VrptwResult(routes, cost, len(routes), runtime, dropped == 0)
 
 
-def _ruin(arr: _Arrays, routes: list[list[int]], rng: np.random.Generator, size: int):
-    """Remove ``size`` clients close to a random seed client (spatial ruin)."""
+def _ruin(arr: _Arrays, routes: list[list[int]], rng: np.random.Generator, size: int, whole: bool):
+    """Remove ``size`` clients close to a random seed client (spatial ruin); with ``whole``,
+    first a whole short route (the seed is one of its clients), so the fleet can shrink."""
     n = arr.dist.shape[0]
-    seed_client = int(rng.integers(1, n))
+    removed: set[int] = set()
+    if whole and routes:
+        weights = np.array([1.0 / len(r) for r in routes])
+        route = routes[int(rng.choice(len(routes), p=weights / weights.sum()))]
+        removed.update(route)
+        seed_client = int(rng.choice(route))
+    else:
+        seed_client = int(rng.integers(1, n))
     near = np.argsort(arr.dist[seed_client] + arr.dist[:, seed_client])
-    removed = set(int(c) for c in near[near != 0][:size])
+    for c in near[near != 0]:
+        if len(removed) >= size:
+            break
+        removed.add(int(c))
     return [[c for c in r if c not in removed] for r in routes]
 
 
@@ -240,7 +255,8 @@ def _lns(arr: _Arrays, routes: list[list[int]], deadline: float, rng, opts: dict
         iters += 1
         left = deadline - time.perf_counter()
         params.time_limit.FromMilliseconds(max(int(min(inner, left) * 1000), 10))
-        ruined = _ruin(arr, current, rng, int(rng.integers(size_lo, size_hi + 1)))
+        whole = rng.random() < opts.get("lns_route_ruin", 0.0)
+        ruined = _ruin(arr, current, rng, int(rng.integers(size_lo, size_hi + 1)), whole)
         # vehicle v gets route v; empty routes are fine
         init = [r for r in ruined] + [[] for _ in range(arr.vehicles - len(ruined))]
         assignment = routing.ReadAssignmentFromRoutes(init[: arr.vehicles], True)
