@@ -260,6 +260,9 @@ class Problem:
     """Appointments that must stay exactly as given (confirmed, done, or pinned)."""
     previous: tuple[Appointment, ...] = ()
     """The previous plan's appointments (for disruption costs and warm starts)."""
+    replan_from: date | None = None
+    """New appointments only on or after this date (a nightly run: the day after its as-of
+    date); before it lies the past, where only pinned appointments exist."""
 
     @property
     def horizon_start(self) -> date:

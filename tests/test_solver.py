@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -289,3 +289,14 @@ def test_intake_reference_instance_reaches_its_proven_optimum(shared_data):
     plan = solved(bench.problem, time_limit=60)
     assert not plan.unplanned
     assert plan.travel_min == bench.best_known
+
+
+def test_replanning_places_nothing_new_in_the_past():
+    problem = tiny_problem()
+    first = solved(problem)
+    as_of = problem.axis.date_of(sorted(a.start for a in first.appointments)[4])
+    done = tuple(a for a in first.appointments if problem.axis.date_of(a.start) <= as_of)
+    later = dataclasses.replace(problem, pins=done, replan_from=as_of + timedelta(days=1))
+    plan = solved(later, previous=first)
+    for a in plan.appointments:
+        assert a in done or problem.axis.date_of(a.start) > as_of

@@ -461,3 +461,12 @@ def test_vrptw_waiting_for_a_window_is_allowed():
     assert validate_vrptw_routes(dict(instance, service_time=11), [[1, 2]]) == [
         "route 1: reaches customer 2 at 66, after its window closes at 65"
     ]
+
+
+def test_appointment_placed_in_the_past(problem, plan):
+    from dataclasses import replace as _replace
+    from datetime import date as _date
+
+    later = _replace(problem, replan_from=_date(2023, 3, 8))
+    v = only(later, plan, "in-the-past")
+    assert "before 2023-03-08" in v.message

@@ -703,6 +703,18 @@ def pin_moved(f: _Facts) -> Iterator[tuple[str, str]]:
             )
 
 
+@_rule("in-the-past", "plan")
+def in_the_past(f: _Facts) -> Iterator[tuple[str, str]]:
+    """No appointment other than a pinned one lies before the re-planning date (the past)."""
+    since = f.problem.replan_from
+    if since is None:
+        return
+    pinned = {p.visit_id for p in f.problem.pins}
+    for a in f.plan.appointments:
+        if a.visit_id not in pinned and f.day(a.start) < since:
+            yield a.visit_id, f"{a.visit_id} is planned on {f.span(a)}, before {since} (the past)"
+
+
 @_rule("route-mismatch", "plan")
 def route_mismatch(f: _Facts) -> Iterator[tuple[str, str]]:
     """Every appointment is on the route of each of its people on its date; routes hold

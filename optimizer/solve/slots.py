@@ -109,6 +109,8 @@ def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, lis
     org_cal = problem.calendar(visit.org)
     rules = problem.rules
     first = 0
+    if problem.replan_from is not None:
+        first = max(first, (problem.replan_from - problem.horizon_start).days)
     last = cal.n_days - 1
     if visit.earliest is not None:
         first = max(first, (visit.earliest - problem.horizon_start).days)

@@ -22,16 +22,43 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util.optional_boolean_pb2 import BOOL_FALSE
 
 from optimizer.errors import SolveError
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
 
-DEFAULT_STRATEGIES: tuple[str, ...] = ("PARALLEL_CHEAPEST_INSERTION",)
-"""First-solution strategies tried in turn, each with an equal share of the time limit."""
+_SLOW_REPAIR_OPERATORS = (
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+)
+"""Heuristic-LNS operators switched off in the repair step: they cost more than they find."""
+
+
+@dataclass(frozen=True)
+class VrptwSettings:
+    """Search settings of :func:`solve_vrptw`; the defaults are the best measured on Solomon's
+    C101/R101/RC101 at 30 s (docs/benchmarks_vrptw.md).
+
+    The search: a first solution by ``first_solution``, improved by guided local search for
+    ``gls_share`` of the time limit; then ruin and recreate until the limit: remove
+    ``ruin_size`` clients near a random client (with probability ``route_ruin`` first a whole
+    short route, so that the fleet can shrink), let OR-Tools' local search (greedy descent,
+    at most ``repair_s`` seconds) put them back, keep the result if it is no worse than the
+    current solution or within ``accept`` (a fraction) of the best.
+    """
+
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    gls_share: float = 0.2
+    repair_s: float = 0.5
+    ruin_size: tuple[int, int] = (5, 20)
+    route_ruin: float = 0.5
+    accept: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -86,9 +113,7 @@ def _arrays(instance: dict) -> _Arrays:
     )
 
 
-def _build(
-    arr: _Arrays, optional: bool = True
-) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.RoutingModel]:
+def _build(arr: _Arrays) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.RoutingModel]:
     """The routing model: distance arc costs, a time dimension with windows, a capacity one."""
     n = arr.dist.shape[0]
     manager = pywrapcp.RoutingIndexManager(n, arr.vehicles, 0)
@@ -115,7 +140,7 @@ def _build(
     )
     # Safety net for tight windows: every client may be dropped at a prohibitive price.
     penalty = int(arr.dist.max()) * n + 1
-    for node in range(1, n if optional else 1):
+    for node in range(1, n):
         routing.AddDisjunction([manager.NodeToIndex(node)], penalty)
     return manager, routing
 
@@ -142,94 +167,37 @@ def route_cost(dist: np.ndarray, routes: Sequence[Sequence[int]]) -> int:
     return total
 
 
-def _params(strategy: str, seconds: float, options: dict) -> pywrapcp.RoutingSearchParameters:
+def _params(strategy: str, metaheuristic: str, seconds: float) -> pywrapcp.RoutingSearchParameters:
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(_FSS, strategy)
-    params.local_search_metaheuristic = getattr(
-        _LSM, options.get("metaheuristic", "GUIDED_LOCAL_SEARCH")
-    )
-    params.time_limit.FromMilliseconds(max(int(seconds * 1000), 1))
-    for key, value in options.items():
-        if (
-            key in ("metaheuristic", "optional")
-            or key.startswith("lns_")
-            and key != "lns_time_limit"
-        ):
-            continue
-        if key == "proto":
-            text_format.Merge(value, params)
-        elif key == "lns_time_limit":
-            params.lns_time_limit.FromMilliseconds(int(value * 1000))
-        elif key.startswith("op_"):
-            setattr(params.local_search_operators, key[3:], value)
-        else:
-            setattr(params, key, value)
+    params.local_search_metaheuristic = getattr(_LSM, metaheuristic)
+    params.time_limit.FromMilliseconds(max(int(seconds * 1000), 10))
     return params
 
 
-def solve_vrptw(
-    instance: dict,
-    *,
-    time_limit: float,
-    seed: int = 0,
-    strategies: Sequence[str] = DEFAULT_STRATEGIES,
-    options: dict | None = None,
-) -> VrptwResult:
-    """Minimise the total distance of a VRPTW instance within ``time_limit`` seconds.
-
-    OR-Tools routing: a first solution by each of ``strategies`` in turn (the time limit split
-    evenly), improved by guided local search; the best is returned. ``seed`` rotates the order
-    of the strategies (OR-Tools routing itself is deterministic). ``options`` sets fields of
-    ``RoutingSearchParameters`` (``op_<name>`` for a local-search operator) for experiments.
-    """
-    start = time.perf_counter()
-    arr = _arrays(instance)
-    n = arr.dist.shape[0]
-    order = list(strategies)
-    if order:
-        shift = seed % len(order)
-        order = order[shift:] + order[:shift]
-    best: tuple[int, int, list[list[int]]] | None = None  # (dropped, cost, routes)
-    for k, strategy in enumerate(order):
-        budget = time_limit * (1 - (options or {}).get("lns_share", 0))
-        remaining = budget - (time.perf_counter() - start)
-        share = remaining / (len(order) - k)
-        if share <= 0:
-            break
-        manager, routing = _build(arr, (options or {}).get("optional", True))
-        solution = routing.SolveWithParameters(_params(strategy, share, options or {}))
-        if solution is None:
-            continue
-        routes = _routes(manager, routing, solution)
-        dropped = n - 1 - sum(len(r) for r in routes)
-        cost = route_cost(arr.dist, routes)
-        if best is None or (dropped, cost) < best[:2]:
-            best = (dropped, cost, routes)
-    opts = options or {}
-    if best is not None and best[0] == 0 and opts.get("lns_share"):
-        deadline = start + time_limit
-        routes = _lns(arr, best[2], deadline, np.random.default_rng(seed), opts)
-        best = (0, route_cost(arr.dist, routes), routes)
-    runtime = time.perf_counter() - start
-    if best is None:
-        return VrptwResult([], 0, 0, runtime, False)
-    dropped, cost, routes = best
-    return VrptwResult(routes, cost, len(routes), runtime, dropped == 0)
+def _first(arr: _Arrays, settings: VrptwSettings, seconds: float) -> list[list[int]] | None:
+    """First solution and guided local search for ``seconds``; None when nothing was found."""
+    manager, routing = _build(arr)
+    params = _params(settings.first_solution, "GUIDED_LOCAL_SEARCH", seconds)
+    solution = routing.SolveWithParameters(params)
+    return None if solution is None else _routes(manager, routing, solution)
 
 
-def _ruin(arr: _Arrays, routes: list[list[int]], rng: np.random.Generator, size: int, whole: bool):
-    """Remove ``size`` clients close to a random seed client (spatial ruin); with ``whole``,
-    first a whole short route (the seed is one of its clients), so the fleet can shrink."""
+def _ruin(
+    arr: _Arrays, routes: list[list[int]], rng: np.random.Generator, size: int, whole: bool
+) -> list[list[int]]:
+    """Remove ``size`` clients close to a random client (spatial ruin); with ``whole``, first
+    all clients of a short route (shorter routes more likely), so the fleet can shrink."""
     n = arr.dist.shape[0]
     removed: set[int] = set()
     if whole and routes:
         weights = np.array([1.0 / len(r) for r in routes])
         route = routes[int(rng.choice(len(routes), p=weights / weights.sum()))]
         removed.update(route)
-        seed_client = int(rng.choice(route))
+        centre = int(rng.choice(route))
     else:
-        seed_client = int(rng.integers(1, n))
-    near = np.argsort(arr.dist[seed_client] + arr.dist[:, seed_client])
+        centre = int(rng.integers(1, n))
+    near = np.argsort(arr.dist[centre] + arr.dist[:, centre], kind="stable")
     for c in near[near != 0]:
         if len(removed) >= size:
             break
@@ -237,48 +205,89 @@ def _ruin(arr: _Arrays, routes: list[list[int]], rng: np.random.Generator, size:
     return [[c for c in r if c not in removed] for r in routes]
 
 
-def _lns(arr: _Arrays, routes: list[list[int]], deadline: float, rng, opts: dict):
-    """Ruin and recreate around OR-Tools local search until ``deadline``; best routes."""
-    manager, routing = _build(arr, True)
-    inner = opts.get("lns_inner", 0.5)
-    params = _params(
-        "LOCAL_CHEAPEST_INSERTION",
-        inner,
-        {"metaheuristic": opts.get("lns_meta", "GREEDY_DESCENT"), **opts.get("lns_params", {})},
-    )
-    routing.CloseModelWithParameters(params)
-    best, best_cost = routes, route_cost(arr.dist, routes)
-    current, current_cost = best, best_cost
-    size_lo, size_hi = opts.get("lns_ruin", (5, 20))
-    iters = rebuilds = 0
-    while time.perf_counter() + 0.05 < deadline:
-        iters += 1
-        left = deadline - time.perf_counter()
-        params.time_limit.FromMilliseconds(max(int(min(inner, left) * 1000), 10))
-        whole = rng.random() < opts.get("lns_route_ruin", 0.0)
-        ruined = _ruin(arr, current, rng, int(rng.integers(size_lo, size_hi + 1)), whole)
-        # vehicle v gets route v; empty routes are fine
-        init = [r for r in ruined] + [[] for _ in range(arr.vehicles - len(ruined))]
-        assignment = routing.ReadAssignmentFromRoutes(init[: arr.vehicles], True)
-        if assignment is None:  # the model goes stale after some searches: rebuild it
-            rebuilds += 1
-            manager, routing = _build(arr, True)
-            routing.CloseModelWithParameters(params)
-            assignment = routing.ReadAssignmentFromRoutes(init[: arr.vehicles], True)
-            if assignment is None:
-                continue
-        solution = routing.SolveFromAssignmentWithParameters(assignment, params)
+class _Repair:
+    """OR-Tools local search (greedy descent) from a partial solution: puts the unserved
+    clients back (they are optional at a prohibitive price) and improves the whole."""
+
+    def __init__(self, arr: _Arrays, seconds: float):
+        self.arr = arr
+        self.params = _params("LOCAL_CHEAPEST_INSERTION", "GREEDY_DESCENT", seconds)
+        for name in _SLOW_REPAIR_OPERATORS:
+            setattr(self.params.local_search_operators, name, BOOL_FALSE)
+        self._model()
+
+    def _model(self) -> None:
+        self.manager, self.routing = _build(self.arr)
+        self.routing.CloseModelWithParameters(self.params)
+
+    def __call__(self, routes: list[list[int]], seconds: float) -> list[list[int]] | None:
+        self.params.time_limit.FromMilliseconds(max(int(seconds * 1000), 10))
+        routes = routes + [[] for _ in range(self.arr.vehicles - len(routes))]
+        start = self.routing.ReadAssignmentFromRoutes(routes, True)
+        if start is None:  # the model can go stale after a search; a fresh one reads fine
+            self._model()
+            start = self.routing.ReadAssignmentFromRoutes(routes, True)
+        if start is None:
+            return None
+        solution = self.routing.SolveFromAssignmentWithParameters(start, self.params)
         if solution is None:
+            return None
+        found = _routes(self.manager, self.routing, solution)
+        complete = sum(len(r) for r in found) == self.arr.dist.shape[0] - 1
+        return found if complete else None
+
+
+def _ruin_and_recreate(
+    arr: _Arrays,
+    routes: list[list[int]],
+    deadline: float,
+    rng: np.random.Generator,
+    settings: VrptwSettings,
+) -> list[list[int]]:
+    """Large neighbourhood search until ``deadline`` (a ``perf_counter`` time); best routes."""
+    repair = _Repair(arr, settings.repair_s)
+    best = current = routes
+    best_cost = current_cost = route_cost(arr.dist, routes)
+    low, high = settings.ruin_size
+    while (left := deadline - time.perf_counter()) > 0.05:
+        whole = rng.random() < settings.route_ruin
+        ruined = _ruin(arr, current, rng, int(rng.integers(low, high + 1)), whole)
+        found = repair(ruined, min(settings.repair_s, left))
+        if found is None:
             continue
-        cand = _routes(manager, routing, solution)
-        if sum(len(r) for r in cand) != arr.dist.shape[0] - 1:
-            continue
-        cost = route_cost(arr.dist, cand)
-        if cost < current_cost or cost < best_cost * (1 + opts.get("lns_accept", 0.0)):
-            current, current_cost = cand, cost
+        cost = route_cost(arr.dist, found)
+        if cost <= current_cost or cost < best_cost * (1 + settings.accept):
+            current, current_cost = found, cost
         if cost < best_cost:
-            best, best_cost = cand, cost
-            current, current_cost = cand, cost
-    if opts.get("lns_verbose"):
-        print("lns iterations", iters, "rebuilds", rebuilds)
+            best, best_cost = found, cost
     return best
+
+
+def solve_vrptw(
+    instance: dict,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    settings: VrptwSettings = VrptwSettings(),
+) -> VrptwResult:
+    """Minimise the total distance of a VRPTW instance within ``time_limit`` seconds.
+
+    OR-Tools routing from numpy matrices: a first solution by an insertion heuristic (every
+    client optional at a prohibitive price, so tight windows never leave it without one),
+    guided local search, then ruin and recreate around OR-Tools' local search (see
+    :class:`VrptwSettings`). ``seed`` drives the ruin choices; the result also depends on
+    how much work fits in the time limit, so it is not exactly reproducible.
+    """
+    start = time.perf_counter()
+    arr = _arrays(instance)
+    n = arr.dist.shape[0]
+    routes = _first(arr, settings, time_limit * settings.gls_share)
+    if routes is None:
+        return VrptwResult([], 0, 0, time.perf_counter() - start, False)
+    served = sum(len(r) for r in routes)
+    if served == n - 1:
+        rng = np.random.default_rng(seed)
+        routes = _ruin_and_recreate(arr, routes, start + time_limit, rng, settings)
+    cost = route_cost(arr.dist, routes)
+    runtime = time.perf_counter() - start
+    return VrptwResult(routes, cost, len(routes), runtime, served == n - 1)
