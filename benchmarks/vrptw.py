@@ -11,7 +11,6 @@ copied into the repository.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -144,9 +143,9 @@ def run_pyvrp(folder: str | Path, time_limit: float, seed: int = 0) -> list[dict
 
 
 def summary(rows: Sequence[dict]) -> dict:
-    """Mean gap % per solver over the rows with a gap (``nan`` when none)."""
-    out: dict[str, float] = {}
+    """Mean gap % per solver over the rows with a gap (None when none)."""
+    out: dict[str, float | None] = {}
     for solver in sorted({r["solver"] for r in rows}):
         gaps = [r["gap_pct"] for r in rows if r["solver"] == solver and r["gap_pct"] is not None]
-        out[solver] = round(sum(gaps) / len(gaps), 3) if gaps else math.nan
+        out[solver] = round(sum(gaps) / len(gaps), 3) if gaps else None
     return out

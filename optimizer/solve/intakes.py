@@ -5,6 +5,14 @@ Variables: one binary per route column (:mod:`optimizer.solve.dayroutes`) and on
 unplanned variable); every person-day used by at most one route. HiGHS solves it to proven
 optimality over the enumerated routes, or returns the best plan and its bound at the time
 limit. The previous plan's routes are offered as a starting solution (warm start).
+
+Solving it (*reduced-cost column filtering*, :meth:`SparseMip.solve` with ``keep``): the LP
+relaxation of the full model is solved first (a second or two; its optimum is the bound the
+plan reports). Its reduced costs rank the columns; the MIP is then solved over the
+``KEEP_COLUMNS`` columns of least reduced cost (plus the warm-start routes). The
+set-partitioning LP is very tight here, so the good columns are among those; and when the
+MIP's plan costs at most the LP bound plus the least reduced cost left out, no left-out column
+can improve it and the MIP's own bound holds for all columns.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from optimizer.domain import Appointment, Visit
 from optimizer.solve import objective
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.mip import MipResult, SparseMip
+
+KEEP_COLUMNS = 3000
+"""Columns of least reduced cost the restricted MIP keeps."""
 
 
 @dataclass(frozen=True)
@@ -59,30 +70,62 @@ def solve_intakes(
     known = {(c.person, c.day, c.visits) for c in columns}
     extra = [c for c in start_routes if (c.person, c.day, c.visits) not in known]
     columns = [*columns, *extra]
-    mip = SparseMip()
-    cover: dict[str, list[int]] = defaultdict(list)
-    person_day: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for col in columns:
-        var = mip.add_var(column_cost(col, previous))
-        for visit_id in col.visits:
-            cover[visit_id].append(var)
-        person_day[(col.person, col.day)].append(var)
-    slack = {}
-    for visit in visits:
-        penalty = objective.UNPLANNED_REQUIRED if visit.required else objective.UNPLANNED_OPTIONAL
-        slack[visit.id] = mip.add_var(penalty)
-        mip.add_row([(v, 1.0) for v in cover[visit.id]] + [(slack[visit.id], 1.0)], lb=1, ub=1)
-    for vars_ in person_day.values():
-        if len(vars_) > 1:
-            mip.add_row([(v, 1.0) for v in vars_], ub=1)
+    costs = [column_cost(col, previous) for col in columns]
+    counts = _columns_per_visit(visits, columns)
+    mip, slack, cover = _full_model(visits, columns, costs)
     start = _warm_start(columns, visits, slack, previous, start_routes, mip.n_vars)
-    result = mip.solve(time_limit=time_limit, seed=seed, start=start, on_improvement=on_improvement)
-    counts = {v.id: len(cover[v.id]) for v in visits}
+    result = mip.solve(
+        time_limit=time_limit,
+        seed=seed,
+        start=start,
+        on_improvement=on_improvement,
+        keep=KEEP_COLUMNS,
+        protect=slack.values(),
+        groups=cover.values(),
+    )
     if not result.feasible:
         return IntakeSolution([], [v.id for v in visits], result, len(columns), counts)
     chosen = [col for k, col in enumerate(columns) if result.values[k] > 0.5]
     unplanned = [vid for vid, var in slack.items() if result.values[var] > 0.5]
     return IntakeSolution(chosen, unplanned, result, len(columns), counts)
+
+
+def _columns_per_visit(visits: Sequence[Visit], columns: Sequence[RouteColumn]) -> dict[str, int]:
+    counts = {v.id: 0 for v in visits}
+    for col in columns:
+        for visit_id in col.visits:
+            counts[visit_id] += 1
+    return counts
+
+
+def _add_cover_rows(mip: SparseMip, visits: Sequence[Visit], cover: dict[str, list[int]]):
+    """An unplanned variable per visit and the row "covered exactly once"."""
+    slack = {}
+    for visit in visits:
+        penalty = objective.UNPLANNED_REQUIRED if visit.required else objective.UNPLANNED_OPTIONAL
+        slack[visit.id] = mip.add_var(penalty)
+        mip.add_row([(v, 1.0) for v in cover[visit.id]] + [(slack[visit.id], 1.0)], lb=1, ub=1)
+    return slack
+
+
+def _full_model(
+    visits: Sequence[Visit], columns: Sequence[RouteColumn], costs: Sequence[float]
+) -> tuple[SparseMip, dict[str, int], dict[str, list[int]]]:
+    """The full model: a variable per column (index = column index), cover and capacity rows;
+    also the unplanned variable and the column variables of each visit."""
+    mip = SparseMip()
+    cover: dict[str, list[int]] = defaultdict(list)
+    person_day: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for col, cost in zip(columns, costs, strict=True):
+        var = mip.add_var(cost)
+        for visit_id in col.visits:
+            cover[visit_id].append(var)
+        person_day[(col.person, col.day)].append(var)
+    slack = _add_cover_rows(mip, visits, cover)
+    for vars_ in person_day.values():
+        if len(vars_) > 1:
+            mip.add_row([(v, 1.0) for v in vars_], ub=1)
+    return mip, slack, cover
 
 
 def _warm_start(

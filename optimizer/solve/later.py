@@ -15,11 +15,13 @@ chosen by capacity:
 - a training only if its organisation's session is planned, at least 14 days after it.
 
 Candidates are limited to each visit's cheapest team members and trainers and to a spread of
-days (``LaterSettings``); the MIP (HiGHS) then chooses exactly.
+days (``LaterSettings``); the MIP (HiGHS, with reduced-cost filtering as in the intake stage)
+then chooses.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,16 +42,35 @@ class LaterSettings:
     trainers_per_visit: int = 3
     days_per_visit: int = 12
     """Days offered per visit and pair of people (spread over the allowed period)."""
+    pair_sessions: bool = True
+    """Also offer two nearby sessions on one day (afternoon + evening) for one team member and
+    one trainer (:func:`session_pairs`)."""
+    pair_neighbours: int = 4
+    """Nearest other sessions a session is paired with."""
+    pair_max_leg_min: int = 45
+    """Longest drive between the two sessions of a pair."""
+    pair_days: int = 4
+    """Days offered per session pair, people and order."""
+    keep_candidates: int = 6000
+    """Candidates of least LP reduced cost the MIP keeps (reduced-cost filtering)."""
     max_days_tried: int = 80
     """Allowed days timed at most per visit and pair of people (evenly sampled)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    visit: str
+    """One choice for the MIP: ``visits`` at ``starts`` on ``day`` by ``people`` together.
+
+    Most candidates hold one visit; a *session pair* holds two sessions of nearby
+    organisations on one day (afternoon, then evening) for the same team member and trainer.
+    ``travel_min`` is the day's travel of all its people; ``evening`` whether the team member
+    comes home after ``work_end``.
+    """
+
+    visits: tuple[str, ...]
+    starts: tuple[int, ...]
     people: tuple[str, ...]
     day: int
-    start: int
     travel_min: int
     evening: bool
 
@@ -175,7 +196,7 @@ def session_candidates(
                     start = _first_start(problem, (p, t), visit.org, day, part, visit.duration_min)
                     if start is not None:
                         evening = is_evening(problem, p, visit.org, start, visit.duration_min)
-                        out.append(Candidate(visit.id, (p, t), day, start, cost, evening))
+                        out.append(Candidate((visit.id,), (start,), (p, t), day, cost, evening))
                 found += any(c.day == day and c.people == (p, t) for c in out[-2:])
                 if found >= settings.days_per_visit:
                     break
@@ -206,7 +227,7 @@ def training_candidates(
         for day in spread_order(free, settings.days_per_visit, settings.max_days_tried, 0):
             start = _first_start(problem, (t,), visit.org, day, ranges[day], visit.duration_min)
             if start is not None:
-                out.append(Candidate(visit.id, (t,), day, start, cost, False))
+                out.append(Candidate((visit.id,), (start,), (t,), day, cost, False))
                 if sum(c.people == (t,) for c in out) >= settings.days_per_visit:
                     break
     return out
@@ -214,9 +235,10 @@ def training_candidates(
 
 def _cost(c: Candidate, previous: dict[str, Appointment]) -> float:
     cost = float(c.travel_min) + objective.EARLINESS_PER_DAY * c.day
-    before = previous.get(c.visit)
-    if before is not None and before.status.communicated and before.start != c.start:
-        cost += objective.MOVED_PROPOSED
+    for visit_id, start in zip(c.visits, c.starts, strict=True):
+        before = previous.get(visit_id)
+        if before is not None and before.status.communicated and before.start != start:
+            cost += objective.MOVED_PROPOSED
     return cost
 
 
@@ -237,6 +259,9 @@ def solve_later(
     cands: dict[str, list[Candidate]] = {}
     for visit in sessions:
         cands[visit.id] = session_candidates(problem, visit, ranges[visit.id], ctx, settings)
+    pairs = (
+        session_pairs(problem, sessions, ranges, ctx, settings) if settings.pair_sessions else []
+    )
     session_of_org = {v.org: v for v in sessions}
     for visit in trainings:
         session = session_of_org.get(visit.org)
@@ -245,32 +270,35 @@ def solve_later(
             floor = ctx.session_day[visit.org]
         elif session is not None:
             days = [c.day for c in cands[session.id]]
+            days += [c.day for c in pairs if session.id in c.visits]
             floor = min(days) if days else calendar.n_days
         cands[visit.id] = training_candidates(
             problem, visit, ranges[visit.id], ctx, floor, settings
         )
+    everything = [c for visit in [*sessions, *trainings] for c in cands[visit.id]] + pairs
     mip = SparseMip()
     var_of: list[tuple[int, Candidate]] = []
     slack: dict[str, int] = {}
     by_visit: dict[str, list[int]] = defaultdict(list)
     person_day: dict[tuple[str, int], list[int]] = defaultdict(list)
     evenings: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
-    weekly_sessions: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
+    weekly_sessions: dict[tuple[str, tuple[int, int]], list[tuple[int, float]]] = defaultdict(list)
+    for c in everything:
+        var = mip.add_var(_cost(c, previous))
+        var_of.append((var, c))
+        week = calendar.iso_week(c.day)
+        for visit_id in c.visits:
+            by_visit[visit_id].append(var)
+        for person in c.people:
+            person_day[(person, c.day)].append(var)
+        if problem.visits[c.visits[0]].stage is Stage.SESSION:
+            team, trainer = c.people
+            weekly_sessions[(trainer, week)].append((var, float(len(c.visits))))
+            if c.evening:
+                evenings[(team, week)].append(var)
     for visit in [*sessions, *trainings]:
         penalty = objective.UNPLANNED_REQUIRED if visit.required else objective.UNPLANNED_OPTIONAL
         slack[visit.id] = mip.add_var(penalty)
-        for c in cands[visit.id]:
-            var = mip.add_var(_cost(c, previous))
-            var_of.append((var, c))
-            by_visit[visit.id].append(var)
-            week = calendar.iso_week(c.day)
-            for person in c.people:
-                person_day[(person, c.day)].append(var)
-            if visit.stage is Stage.SESSION:
-                team, trainer = c.people
-                weekly_sessions[(trainer, week)].append(var)
-                if c.evening:
-                    evenings[(team, week)].append(var)
         mip.add_row([(v, 1.0) for v in by_visit[visit.id]] + [(slack[visit.id], 1.0)], lb=1, ub=1)
     for vars_ in person_day.values():
         if len(vars_) > 1:
@@ -279,9 +307,9 @@ def solve_later(
     for key, vars_ in evenings.items():
         room = rules.max_evenings_per_week - ctx.evenings_used.get(key, 0)
         mip.add_row([(v, 1.0) for v in vars_], ub=max(room, 0))
-    for key, vars_ in weekly_sessions.items():
+    for key, terms in weekly_sessions.items():
         room = rules.max_sessions_per_week - ctx.sessions_used.get(key, 0)
-        mip.add_row([(v, 1.0) for v in vars_], ub=max(room, 0))
+        mip.add_row(terms, ub=max(room, 0))
     day_of = {var: c.day for var, c in var_of}
     big_m = calendar.n_days + rules.training_lag_min_days
     for visit in trainings:
@@ -298,9 +326,165 @@ def solve_later(
     counts = {vid: len(v) for vid, v in by_visit.items()}
     if not slack:
         return LaterSolution([], [], None, 0, {})
-    result = mip.solve(time_limit=time_limit, seed=seed)
+    result = mip.solve(
+        time_limit=time_limit,
+        seed=seed,
+        keep=settings.keep_candidates,
+        protect=slack.values(),
+        groups=by_visit.values(),
+    )
     if not result.feasible:
         return LaterSolution([], list(slack), result, n_cand, counts)
     chosen = [c for var, c in var_of if result.values[var] > 0.5]
     unplanned = [vid for vid, var in slack.items() if result.values[var] > 0.5]
     return LaterSolution(chosen, unplanned, result, n_cand, counts)
+
+
+def _part(ranges: Sequence[StartRange], day: int, evening: bool) -> list[StartRange]:
+    base = day * MINUTES_PER_DAY
+    return [r for r in ranges if (r[0] - base >= EVENING_FROM) == evening]
+
+
+def _pair_timing(
+    problem: Problem,
+    people: Sequence[str],
+    first: Visit,
+    second: Visit,
+    day: int,
+    ranges: dict[str, dict[int, list[StartRange]]],
+) -> tuple[int, int] | None:
+    """Starts of ``first`` (afternoon) then ``second`` (evening) on ``day`` for all ``people``."""
+    rules = problem.rules
+    base = day * MINUTES_PER_DAY
+    out = {p: problem.travel.min(base_id(p), first.org) for p in people}
+    ready = base + rules.work_start + max(out.values())
+    s1 = None
+    for lo, hi in _part(ranges[first.id][day], day, evening=False):
+        if max(lo, ready) <= hi:
+            s1 = max(lo, ready)
+            break
+    if s1 is None:
+        return None
+    ready2 = s1 + first.duration_min + problem.travel.min(first.org, second.org)
+    s2 = None
+    for lo, hi in _part(ranges[second.id][day], day, evening=True):
+        if max(lo, ready2) <= hi:
+            s2 = max(lo, ready2)
+            break
+    if s2 is None:
+        return None
+    for p in people:
+        leave = s1 - out[p]
+        back = s2 + second.duration_min + problem.travel.min(second.org, base_id(p))
+        if back > base + rules.evening_end or back - leave > rules.max_work_min_per_day:
+            return None
+        if not person_free(problem.people[p], (leave, back)):
+            return None
+    return s1, s2
+
+
+def _pair_cost(problem: Problem, person: str, first: str, second: str) -> int:
+    home = base_id(person)
+    t = problem.travel
+    return t.min(home, first) + t.min(first, second) + t.min(second, home)
+
+
+def _session_trainers(problem: Problem) -> list[str]:
+    return [
+        p.id
+        for p in problem.people.values()
+        if p.role is Role.TRAINER and Skill.SESSION in p.skills
+    ]
+
+
+def _pair_periods(
+    problem: Problem,
+    sessions: Sequence[Visit],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    ctx: LaterContext,
+) -> dict[str, set[int]]:
+    """Per session, the days its lag rule and calendar allow."""
+    rules = problem.rules
+    allowed: dict[str, set[int]] = {}
+    for v in sessions:
+        intake = ctx.intake_day.get(v.org)
+        if intake is None:
+            continue
+        lo, hi = intake + rules.session_lag_min_days, intake + rules.session_lag_max_days
+        if v.org in ctx.training_day:
+            hi = min(hi, ctx.training_day[v.org] - rules.training_lag_min_days)
+        days = {d for d in ranges[v.id] if lo <= d <= hi}
+        if days:
+            allowed[v.id] = days
+    return allowed
+
+
+def _pair_partners(
+    problem: Problem, sessions: Sequence[Visit], settings: LaterSettings
+) -> list[tuple[Visit, Visit]]:
+    """Unordered pairs of sessions whose organisations are at most ``pair_max_leg_min`` apart,
+    each session with its ``pair_neighbours`` nearest."""
+    t = problem.travel
+    pairs: set[tuple[str, str]] = set()
+    for a in sessions:
+        near = []
+        for b in sessions:
+            there, back = t.min(a.org, b.org), t.min(b.org, a.org)
+            if b.id != a.id and max(there, back) <= settings.pair_max_leg_min:
+                near.append((there + back, b.id))
+        for _, b_id in sorted(near)[: settings.pair_neighbours]:
+            pairs.add(tuple(sorted((a.id, b_id))))
+    return [(problem.visits[a], problem.visits[b]) for a, b in sorted(pairs)]
+
+
+def session_pairs(
+    problem: Problem,
+    sessions: Sequence[Visit],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    ctx: LaterContext,
+    settings: LaterSettings,
+) -> list[Candidate]:
+    """Two sessions of nearby organisations on one day: the first in the afternoon, the
+    second in the evening, by one team member and one trainer who drive from one to the
+    other. Offered where both sessions' lag periods share a day on which both are free."""
+    if not settings.pair_sessions:
+        return []
+    allowed = _pair_periods(problem, sessions, ranges, ctx)
+    team = [p.id for p in problem.people.values() if p.role is Role.TEAM]
+    trainers = _session_trainers(problem)
+    placed = [v for v in sessions if v.id in allowed]
+    out: list[Candidate] = []
+    for a, b in _pair_partners(problem, placed, settings):
+        common = sorted(allowed[a.id] & allowed[b.id])
+        if not common:
+            continue
+        teams = _nearest(problem, a.org, team, settings.team_per_visit)
+        trains = _nearest(problem, a.org, trainers, settings.trainers_per_visit)
+        for first, second in ((a, b), (b, a)):
+            for people in itertools.product(teams, trains):
+                out += _pair_days(problem, people, first, second, common, ranges, ctx, settings)
+    return out
+
+
+def _pair_days(
+    problem: Problem,
+    people: tuple[str, str],
+    first: Visit,
+    second: Visit,
+    common: Sequence[int],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    ctx: LaterContext,
+    settings: LaterSettings,
+) -> list[Candidate]:
+    """Up to ``pair_days`` days on which ``people`` can do ``first`` then ``second``."""
+    taken = set().union(*(ctx.blocked.get(p, set()) for p in people))
+    days = [d for d in common if d not in taken]
+    cost = sum(_pair_cost(problem, p, first.org, second.org) for p in people)
+    out: list[Candidate] = []
+    for day in spread_order(days, settings.pair_days, settings.max_days_tried, 0):
+        starts = _pair_timing(problem, people, first, second, day, ranges)
+        if starts is not None:
+            out.append(Candidate((first.id, second.id), starts, people, day, cost, True))
+            if len(out) >= settings.pair_days:
+                break
+    return out

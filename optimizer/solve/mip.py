@@ -15,6 +15,19 @@ import highspy
 import numpy as np
 
 INF = highspy.kHighsInf
+THREADS = 1
+"""HiGHS threads. HiGHS fixes its thread pool at the first run in a process, so every
+instance must ask for the same number."""
+
+
+def _highs(time_limit: float, seed: int = 0) -> highspy.Highs:
+    """A silent HiGHS instance with the project's common options."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", THREADS)
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+    return h
 
 
 @dataclass(frozen=True)
@@ -68,13 +81,13 @@ class SparseMip:
         self.row_ub.append(ub)
         return row
 
-    def _model(self, relax: bool) -> highspy.HighsLp:
+    def _model(self, relax: bool, upper: Sequence[float] | None = None) -> highspy.HighsLp:
         lp = highspy.HighsLp()
         lp.num_col_ = self.n_vars
         lp.num_row_ = len(self.row_lb)
         lp.col_cost_ = np.asarray(self.cost, dtype=float)
         lp.col_lower_ = np.asarray(self.lb, dtype=float)
-        lp.col_upper_ = np.asarray(self.ub, dtype=float)
+        lp.col_upper_ = np.asarray(self.ub if upper is None else upper, dtype=float)
         lp.row_lower_ = np.asarray(self.row_lb, dtype=float)
         lp.row_upper_ = np.asarray(self.row_ub, dtype=float)
         order = sorted(
@@ -100,27 +113,81 @@ class SparseMip:
         *,
         time_limit: float,
         seed: int = 0,
-        threads: int = 1,
         start: Sequence[float] | None = None,
-        with_lp_bound: bool = False,
         on_improvement: Callable[[float, float], None] | None = None,
         mip_rel_gap: float = 1e-6,
+        keep: int | None = None,
+        protect: Iterable[int] = (),
+        groups: Iterable[Sequence[int]] = (),
+        per_group: int = 5,
     ) -> MipResult:
         """Solve with HiGHS within ``time_limit`` seconds (wall clock).
 
         ``start`` is a full assignment handed to HiGHS as a starting solution (warm start).
         ``on_improvement(objective, bound)`` is called for every improving solution found.
+
+        ``keep`` turns on *reduced-cost filtering*: the LP relaxation is solved first and
+        only the ``keep`` variables of least reduced cost stay free, plus ``protect``, the
+        variables set in ``start`` and the ``per_group`` best of each of ``groups`` (e.g. each
+        visit's candidates, so that no visit loses all its choices); the rest is fixed at 0.
+        While the plan found is not proven (see below) and time remains, the restriction is
+        widened threefold and the MIP re-solved from the best plan so far. The reported
+        bound is the LP bound, or the restricted MIP's bound when the plan is within the
+        least reduced cost left out of the LP bound (then no left-out variable can improve
+        it).
         """
         began = time.perf_counter()
-        lp_bound = self.solve_lp(time_limit=time_limit) if with_lp_bound else None
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", int(seed))
-        h.setOptionValue("threads", int(threads))
+        deadline = began + time_limit
+        lp = None
+        if keep is not None and self.n_vars > keep:
+            lp = self.lp_relaxation(time_limit=time_limit / 4)
+        if lp is None:
+            values, objective, bound, status = self._run(
+                self.ub, start, time_limit, seed, mip_rel_gap, on_improvement
+            )
+            return MipResult(values, objective, bound, status, time.perf_counter() - began)
+        lp_bound, reduced = lp
+        order = np.argsort(reduced, kind="stable")
+        groups = [list(g) for g in groups]
+        best = (np.asarray(start) if start is not None else None, float("inf"), lp_bound, "")
+        while True:
+            free = set(order[:keep].tolist()) | set(protect)
+            if best[0] is not None:
+                free |= {i for i, v in enumerate(best[0]) if v > 0.5}
+            for group in groups:
+                free.update(sorted(group, key=lambda i: reduced[i])[:per_group])
+            threshold = float(reduced[order[keep]]) if keep < self.n_vars else float("inf")
+            wider = keep < self.n_vars
+            share = 0.5 if wider else 1.0
+            limit = max(1.0, (deadline - time.perf_counter()) * share)
+            upper = [u if i in free else 0.0 for i, u in enumerate(self.ub)]
+            values, objective, bound, status = self._run(
+                upper, best[0], limit, seed, mip_rel_gap, on_improvement
+            )
+            if values.size and objective < best[1]:
+                best = (values, objective, bound, status)
+            proven = best[1] <= lp_bound + threshold + 1e-6
+            if proven or not wider or deadline - time.perf_counter() < 2.0:
+                break
+            keep, per_group = min(self.n_vars, keep * 3), per_group * 3
+        values, objective, bound, status = best
+        bound = max(lp_bound, bound) if proven else lp_bound
+        values = values if values is not None and objective < float("inf") else np.empty(0)
+        return MipResult(values, objective, bound, status, time.perf_counter() - began, lp_bound)
+
+    def _run(
+        self,
+        upper: Sequence[float],
+        start: Sequence[float] | None,
+        time_limit: float,
+        seed: int,
+        mip_rel_gap: float,
+        on_improvement: Callable[[float, float], None] | None,
+    ) -> tuple[np.ndarray, float, float, str]:
+        """One HiGHS MIP run with the given upper bounds: (values, objective, bound, status)."""
+        h = _highs(time_limit, seed)
         h.setOptionValue("mip_rel_gap", mip_rel_gap)
-        remaining = max(1.0, time_limit - (time.perf_counter() - began))
-        h.setOptionValue("time_limit", float(remaining))
-        h.passModel(self._model(relax=False))
+        h.passModel(self._model(relax=False, upper=upper))
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = list(map(float, start))
@@ -138,16 +205,14 @@ class SparseMip:
         has_sol = info.primal_solution_status == 2
         values = np.asarray(h.getSolution().col_value) if has_sol else np.empty(0)
         objective = info.objective_function_value if has_sol else float("inf")
-        bound = info.mip_dual_bound
-        return MipResult(values, objective, bound, status, time.perf_counter() - began, lp_bound)
+        return values, objective, info.mip_dual_bound, status
 
-    def solve_lp(self, *, time_limit: float) -> float | None:
-        """The LP relaxation's optimum (a lower bound on the MIP), or None if not solved."""
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(time_limit))
+    def lp_relaxation(self, *, time_limit: float) -> tuple[float, np.ndarray] | None:
+        """The LP relaxation's optimum and every variable's reduced cost, or None."""
+        h = _highs(time_limit)
         h.passModel(self._model(relax=True))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        return h.getInfo().objective_function_value
+        reduced = np.asarray(h.getSolution().col_dual, dtype=float)
+        return h.getInfo().objective_function_value, reduced

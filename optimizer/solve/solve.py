@@ -152,8 +152,8 @@ def solve(
             settings=settings.later,
         )
     for cand in stage2.chosen:
-        visit = problem.visits[cand.visit]
-        appointments.append(_appointment(visit, cand.people, cand.start, prev))
+        for visit_id, start in zip(cand.visits, cand.starts, strict=True):
+            appointments.append(_appointment(problem.visits[visit_id], cand.people, start, prev))
 
     planned = {a.visit_id for a in appointments}
     unplanned = _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2)
@@ -176,6 +176,8 @@ def solve(
         seed=seed,
         details={
             "route_columns": stage1.n_columns,
+            "intake_travel_min": sum(c.travel_min for c in stage1.chosen),
+            "later_travel_min": sum(c.travel_min for c in stage2.chosen),
             "intake_status": stage1.result.status if stage1.result else method,
             "intake_bound": stage1.result.bound if stage1.result else None,
             "later_candidates": stage2.n_candidates,
