@@ -49,9 +49,20 @@ def working_days(first: dt.date = EPOCH, last: dt.date = LAST_DAY) -> list[dt.da
     return [d for d in days if d.weekday() < 5 and d not in nl]
 
 
-def _axis(day: dt.date, hhmm: str) -> int:
-    """Minutes since :data:`EPOCH` 00:00 of ``hhmm`` on ``day``."""
-    return (day - EPOCH).days * MINUTES_PER_DAY + _minutes(hhmm)
+def _axis(day: dt.date, hhmm: str, epoch: dt.date = EPOCH) -> int:
+    """Minutes since ``epoch`` (default :data:`EPOCH`) 00:00 of ``hhmm`` on ``day``."""
+    return (day - epoch).days * MINUTES_PER_DAY + _minutes(hhmm)
+
+
+def horizon(inst: dict) -> tuple[dt.date, dt.date]:
+    """First and last day of the shifts: :data:`EPOCH`..:data:`LAST_DAY`, widened to the
+    Monday before the first window and the 31 December of the last window's year when the
+    instance's windows lie outside them (an instance derived from another horizon)."""
+    dates = [dt.date.fromisoformat(w["date"]) for c in inst["clients"] for w in c["windows"]]
+    if not dates:
+        return EPOCH, LAST_DAY
+    first = min(dates) - dt.timedelta(days=min(dates).weekday())
+    return min(EPOCH, first), max(LAST_DAY, dt.date(max(dates).year, 12, 31))
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,7 @@ def build_model(inst: dict) -> IntakeModel:
         for loc in inst["locations"]
     ]
     base_of = {ids[i]: i for i in range(n_bases)}
+    epoch, last_day = horizon(inst)
     depots = [pyvrp.Depot(location=i, name=ids[i]) for i in range(n_bases)]
 
     clients, copies, groups = [], [], []
@@ -109,8 +121,8 @@ def build_model(inst: dict) -> IntakeModel:
                 pyvrp.Client(
                     location=location,
                     service_duration=int(client["service_min"]),
-                    tw_early=_axis(day, window["earliest_start"]),
-                    tw_late=_axis(day, window["latest_start"]),
+                    tw_early=_axis(day, window["earliest_start"], epoch),
+                    tw_late=_axis(day, window["latest_start"], epoch),
                     required=False,
                     group=k,
                     name=f"{client['id']}#{w}",
@@ -120,15 +132,15 @@ def build_model(inst: dict) -> IntakeModel:
 
     vehicle_types, shifts = [], []
     for p, person in enumerate(inst["persons"]):
-        for day in working_days():
+        for day in working_days(epoch, last_day):
             shifts.append((p, day))
             vehicle_types.append(
                 pyvrp.VehicleType(
                     num_available=1,
                     start_depot=base_of[person["base"]],
                     end_depot=base_of[person["base"]],
-                    tw_early=_axis(day, inst["day_start"]),
-                    tw_late=_axis(day, inst["day_end"]),
+                    tw_early=_axis(day, inst["day_start"], epoch),
+                    tw_late=_axis(day, inst["day_end"], epoch),
                     name=f"{person['id']}@{day.isoformat()}",
                 )
             )

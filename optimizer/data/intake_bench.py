@@ -132,3 +132,101 @@ def _build(raw: dict, path: Path) -> IntakeBenchmark:
     return IntakeBenchmark(
         problem, ref.get("best_known_travel_min"), ref.get("lower_bound_travel_min"), problem.name
     )
+
+
+def write_intake_instance(
+    problem: Problem,
+    path: Path,
+    *,
+    windows_per_org: int = 8,
+    seed: int = 0,
+    name: str | None = None,
+) -> dict:
+    """Write the intake stage of ``problem`` as an instance in the ``intake_k8.json`` format.
+
+    Every team member becomes a person at their home base (location id ``base:<person id>``);
+    every organisation with an intake visit becomes a client that keeps ``windows_per_org`` of
+    its feasible intake windows. A window is one day's start range of the planner's own
+    reading of the calendars (:func:`optimizer.solve.slots.start_ranges`: working days, office
+    hours, the mayor's busy blocks, the deadline), as a date with the earliest and latest
+    start (local time). The windows are sampled with ``seed``, spread over the organisation's
+    days: its windows in date order are cut into ``windows_per_org`` equal strata and one is
+    drawn from each (all are kept when there are fewer). Organisations without a feasible
+    window are left out (listed in ``omitted``). Travel minutes and metres are the problem's
+    own matrix; the day is the team's working day (``work_start``-``work_end``). People's
+    leave is not carried over (the format gives every person every working day).
+
+    Returns the instance as written (a JSON-ready dict).
+    """
+    import random
+
+    from optimizer.solve.slots import Calendar, start_ranges
+    from optimizer.timeaxis import MINUTES_PER_DAY, fmt_hhmm
+
+    if windows_per_org < 1:
+        raise ValueError(f"windows_per_org must be at least 1, not {windows_per_org}")
+    rng = random.Random(f"intake-instance:{seed}")
+    cal = Calendar.of(problem)
+    team = sorted((p for p in problem.people.values() if p.role is Role.TEAM), key=lambda p: p.id)
+    intakes = sorted(
+        (v for v in problem.visits.values() if v.stage is Stage.INTAKE), key=lambda v: v.org
+    )
+    clients, omitted = [], []
+    for visit in intakes:
+        windows = [
+            (day, lo, hi)
+            for day, ranges in sorted(start_ranges(problem, visit, cal).items())
+            for lo, hi in ranges
+        ]
+        if not windows:
+            omitted.append(visit.org)
+            continue
+        k = min(windows_per_org, len(windows))
+        cuts = [round(i * len(windows) / k) for i in range(k + 1)]
+        chosen = [windows[rng.randrange(cuts[i], cuts[i + 1])] for i in range(k)]
+        clients.append(
+            {
+                "id": visit.org,
+                "service_min": visit.duration_min,
+                "windows": [
+                    {
+                        "date": cal.dates[day].isoformat(),
+                        "earliest_start": fmt_hhmm(lo - day * MINUTES_PER_DAY),
+                        "latest_start": fmt_hhmm(hi - day * MINUTES_PER_DAY),
+                    }
+                    for day, lo, hi in chosen
+                ],
+            }
+        )
+    bases = [
+        {"id": base_id(p.id), "kind": "base", "lon": p.base.lon, "lat": p.base.lat} for p in team
+    ]
+    orgs = [problem.organisations[c["id"]].location for c in clients]
+    locations = bases + [
+        {"id": c["id"], "kind": "client", "lon": o.lon, "lat": o.lat}
+        for c, o in zip(clients, orgs, strict=True)
+    ]
+    index = [problem.travel.index[loc["id"]] for loc in locations]
+    rows = np.ix_(index, index)
+    instance = {
+        "name": name or f"{problem.name}-intake-k{windows_per_org}",
+        "description": (
+            f"Intake stage of {problem.name}: {len(clients)} organisations, {len(team)} team "
+            f"members, each intake {windows_per_org} of its feasible windows (seed {seed}) "
+            "from the planner's start ranges; travel from the problem's matrix "
+            f"({problem.travel.model}). Written by optimizer.data.intake_bench."
+        ),
+        "day_start": fmt_hhmm(problem.rules.work_start),
+        "day_end": fmt_hhmm(problem.rules.work_end),
+        "locations": locations,
+        "persons": [{"id": p.id, "base": base_id(p.id)} for p in team],
+        "clients": clients,
+        "duration_min": problem.travel.minutes[rows].astype(int).tolist(),
+        "distance_m": problem.travel.metres[rows].astype(int).tolist(),
+        "omitted": omitted,
+        "seed": seed,
+        "reference": {},
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(instance), encoding="utf-8")
+    return instance

@@ -246,7 +246,7 @@ def _timeline_section(problem: Problem, plan: Plan) -> str:
                 f'<line class="{cls}" x1="{x(month):.1f}" x2="{x(month):.1f}" y1="{top - 4}" '
                 f'y2="{height}"/>'
             )
-            if month.month in (1, 7):
+            if month.month in (1, 7) and x(month) < TIMELINE_WIDTH - 70:
                 parts.append(
                     f'<text class="tick" x="{x(month) + 2:.1f}" y="{top - 8}">{month:%b %Y}</text>'
                 )

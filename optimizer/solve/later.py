@@ -26,6 +26,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, base_id
 from optimizer.solve import objective
 from optimizer.solve.mip import MipResult, SparseMip
@@ -254,8 +256,12 @@ def solve_later(
     time_limit: float,
     seed: int,
     settings: LaterSettings = LaterSettings(),
+    start: Sequence[Candidate] = (),
 ) -> LaterSolution:
-    """Place sessions and trainings (see the module docstring)."""
+    """Place sessions and trainings (see the module docstring).
+
+    ``start`` (e.g. the greedy baseline's choices, which are candidates of the same
+    generators) is handed to HiGHS as the starting solution."""
     cands: dict[str, list[Candidate]] = {}
     for visit in sessions:
         cands[visit.id] = session_candidates(problem, visit, ranges[visit.id], ctx, settings)
@@ -329,6 +335,7 @@ def solve_later(
     result = mip.solve(
         time_limit=time_limit,
         seed=seed,
+        start=_start_values(mip.n_vars, var_of, slack, start),
         keep=settings.keep_candidates,
         protect=slack.values(),
         groups=by_visit.values(),
@@ -488,3 +495,27 @@ def _pair_days(
             if len(out) >= settings.pair_days:
                 break
     return out
+
+
+def _start_values(
+    n_vars: int,
+    var_of: Sequence[tuple[int, Candidate]],
+    slack: dict[str, int],
+    start: Sequence[Candidate],
+) -> np.ndarray | None:
+    """The starting assignment: ``start``'s candidates where the model has them, the rest of
+    the visits unplanned."""
+    if not start:
+        return None
+    index = {c: var for var, c in var_of}
+    values = np.zeros(n_vars)
+    covered: set[str] = set()
+    for c in start:
+        var = index.get(c)
+        if var is not None and not covered & set(c.visits):
+            values[var] = 1.0
+            covered.update(c.visits)
+    for visit_id, var in slack.items():
+        if visit_id not in covered:
+            values[var] = 1.0
+    return values

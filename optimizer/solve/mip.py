@@ -7,6 +7,8 @@ live in one place.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,9 +22,30 @@ THREADS = 1
 instance must ask for the same number."""
 
 
+_BANNER_SHOWN = False
+
+
+def _new_highs() -> highspy.Highs:
+    """``highspy.Highs()``, swallowing the copyright banner HiGHS writes to the process's
+    standard output the first time (it would cut through the CLI's progress display)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    _BANNER_SHOWN = True
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _highs(time_limit: float, seed: int = 0) -> highspy.Highs:
     """A silent HiGHS instance with the project's common options."""
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", THREADS)
     h.setOptionValue("random_seed", int(seed))

@@ -136,8 +136,9 @@ def solve(
     ctx = _later_context(problem, appointments, blocked)
     sessions = [v for v in todo if v.stage is Stage.SESSION]
     trainings = [v for v in todo if v.stage is Stage.TRAINING]
+    baseline2 = greedy_later(problem, cal, sessions, trainings, ranges, ctx, settings.later)
     if method == "greedy":
-        stage2 = greedy_later(problem, cal, sessions, trainings, ranges, ctx, settings.later)
+        stage2 = baseline2
     else:
         stage2 = solve_later(
             problem,
@@ -150,6 +151,7 @@ def solve(
             time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
             seed=seed,
             settings=settings.later,
+            start=baseline2.chosen,
         )
     for cand in stage2.chosen:
         for visit_id, start in zip(cand.visits, cand.starts, strict=True):

@@ -1,0 +1,501 @@
+"""The national instance against the greedy baseline, PyVRP and lower bounds.
+
+``python -m benchmarks national --time-limits 60 300`` (from the repository root):
+
+1. **Variants.** ``example``: the seeded example scenario (``optimizer example --seed 7``: 342
+   municipalities and 12 provinces, 5 team members, 8 trainers, 2022-07-01..2024-12-31),
+   written into a work folder. ``tight``: the same files with only 3 team members (T1
+   Groningen, T3 Utrecht, T5 Eindhoven) and the horizon starting 2023-06-01 (the scenario is
+   changed with ``model_copy``; calendars and requests are the same files).
+2. **Plans.** Per variant: the greedy baseline (``solve(method="greedy")``) and the planner at
+   each time limit. Every solve runs in a fresh subprocess (so the peak memory, ``ru_maxrss``,
+   is that solve's own): scenario -> Problem -> plan -> the independent validator. Recorded:
+   travel minutes and km, visits planned and unplanned per stage, the last visit's date
+   against the deadline, build and solve wall time, peak memory, the solver's gap and bounds,
+   the attachment bound (:func:`optimizer.solve.bounds.attachment_bound`) and the violations.
+3. **Intake stage against PyVRP.** The national calendars give each intake hundreds of
+   windows, too many for PyVRP's client groups, so a reference instance in the
+   ``intake_k8.json`` format is derived from the example's Problem
+   (:func:`optimizer.data.intake_bench.write_intake_instance`: 8 feasible windows per
+   organisation, seed 0). The planner (``optimizer bench intake``'s
+   :func:`~optimizer.cli.bench_intake.run_intake_benchmark`) and PyVRP
+   (:func:`benchmarks.pyvrp_intake.run_pyvrp_intake`) solve that file and the shared
+   ``bench/intake_k8.json``, each at the same time limit, each in its own subprocess.
+
+Writes ``benchmarks/results/national.json`` and ``national.csv`` and re-renders
+``docs/benchmarks.md`` (:mod:`benchmarks.render`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from benchmarks.machine import command_line, finish_run, load_average, peak_rss_mib, start_run
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("OPTIMIZER_SHARED_DATA", REPO.parent / "shared" / "data"))
+RESULTS = REPO / "benchmarks" / "results" / "national.json"
+INTAKE_K8 = SHARED / "bench" / "intake_k8.json"
+
+VARIANTS = ("example", "tight")
+TIGHT_TEAM = ("T1", "T3", "T5")
+TIGHT_START = date(2023, 6, 1)
+EXAMPLE_SEED = 7
+WINDOWS_PER_ORG = 8
+
+
+# ------------------------------------------------------------------------------ scenarios
+
+
+def write_example_scenario(folder: Path, *, seed: int = EXAMPLE_SEED) -> Path:
+    """Write the national example scenario (as ``optimizer example``) into ``folder``."""
+    from optimizer.data.example import generate_example, write_example
+    from optimizer.data.organisations import load_organisations
+
+    write_example(generate_example(load_organisations(), seed=seed), folder)
+    return folder / "scenario.toml"
+
+
+def write_province_scenario(folder: Path, province: str, *, seed: int = EXAMPLE_SEED) -> Path:
+    """The example restricted to one province's organisations (a small instance for smoke
+    tests and quick runs): boundaries cut to them into ``folder/boundaries``, the national
+    team and trainers kept at their home towns (as coordinates)."""
+    import re
+
+    import geopandas as gpd
+
+    from optimizer.data.example import generate_example, write_example
+    from optimizer.data.organisations import load_organisations
+    from optimizer.data.paths import boundaries_dir
+
+    orgs = load_organisations()
+    subset = {code: o for code, o in orgs.items() if o.province_code == province}
+    if not subset:
+        raise ValueError(f"no organisations in province {province!r}")
+    write_example(generate_example(subset, seed=seed), folder)
+    (folder / "boundaries").mkdir(exist_ok=True)
+    for name in ("gemeenten_2023.geojson", "provincies_2023.geojson"):
+        frame = gpd.read_file(boundaries_dir() / name)
+        frame[frame["statcode"].isin(list(subset))].to_file(folder / "boundaries" / name)
+
+    def base(match: re.Match) -> str:
+        point = orgs[match.group(1)].location
+        return f"base_lon = {point.lon}\nbase_lat = {point.lat}"
+
+    path = folder / "scenario.toml"
+    text = re.sub(r'^base = "(GM\d{4})"$', base, path.read_text("utf-8"), flags=re.MULTILINE)
+    path.write_text(text.replace("[data]\n", '[data]\nboundaries_dir = "boundaries"\n'), "utf-8")
+    return path
+
+
+def variant_scenario(path: Path, variant: str):
+    """The scenario of ``variant``: ``example`` as written; ``tight`` with 3 team members
+    (:data:`TIGHT_TEAM`) and the horizon starting :data:`TIGHT_START`."""
+    from optimizer.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    if variant == "example":
+        return scenario
+    if variant != "tight":
+        raise ValueError(f"unknown variant {variant!r}; choose from {VARIANTS}")
+    horizon = scenario.scenario.model_copy(
+        update={"start": TIGHT_START, "name": f"{scenario.scenario.name}-tight"}
+    )
+    team = [p for p in scenario.team if p.id in TIGHT_TEAM]
+    return scenario.model_copy(update={"scenario": horizon, "team": team})
+
+
+# ------------------------------------------------------------------------------ measuring
+
+
+def _stage_counts(problem, plan) -> dict:
+    """Visits per stage: total, planned (new or pinned) and unplanned."""
+    total = Counter(v.stage.value for v in problem.visits.values())
+    planned = Counter(a.stage.value for a in plan.appointments)
+    unplanned = Counter(problem.visits[u.visit_id].stage.value for u in plan.unplanned)
+    return {
+        stage: {"total": total[stage], "planned": planned[stage], "unplanned": unplanned[stage]}
+        for stage in ("intake", "session", "training")
+    }
+
+
+def _ratio(value: float | None, reference: float | None) -> float | None:
+    """``(value - reference) / value``: how far ``reference`` lies below ``value``."""
+    if value is None or reference is None or not value:
+        return None
+    return round((value - reference) / value, 5)
+
+
+def measure_plan(scenario_path: Path, *, variant: str, method: str, time_limit: float, seed: int):
+    """Build the variant's Problem, solve, validate; one JSON-ready result row.
+
+    Minutes and km of travel; wall seconds; peak memory in MiB (this process); gaps as
+    fractions of the plan's travel (``gap_to_*``) or of the solver's objective (``gap``).
+    """
+    from optimizer.data.problem import build_problem
+    from optimizer.domain import Stage
+    from optimizer.plan.validate import validate
+    from optimizer.solve.bounds import attachment_bound
+    from optimizer.solve.solve import solve
+
+    t0 = time.perf_counter()
+    problem = build_problem(variant_scenario(scenario_path, variant))
+    t1 = time.perf_counter()
+    plan = solve(problem, time_limit=time_limit, seed=seed, method=method)
+    t2 = time.perf_counter()
+    violations = validate(problem, plan)
+    details = dict(plan.stats.details)
+    later = {v.id for v in problem.visits.values() if v.stage is not Stage.INTAKE}
+    attachment = attachment_bound(problem)
+    attachment_later = attachment_bound(problem, only_planned=later)
+    intake_bound = details.get("intake_bound")
+    combined = intake_bound + attachment_later if intake_bound is not None else None
+    last = max((a.end for a in plan.appointments), default=None)
+    last_date = problem.axis.date_of(last - 1) if last is not None else None
+    travel = plan.travel_min
+    intake_travel = details.get("intake_travel_min")
+    return {
+        "variant": variant,
+        "method": method,
+        "time_limit_s": time_limit if method != "greedy" else None,
+        "seed": seed,
+        "team": sorted(p.id for p in problem.people.values() if p.role.value == "team"),
+        "horizon": [problem.horizon_start.isoformat(), problem.horizon_end.isoformat()],
+        "travel_min": travel,
+        "travel_km": round(plan.travel_m / 1000, 1),
+        "intake_travel_min": intake_travel,
+        "later_travel_min": details.get("later_travel_min"),
+        "person_days": len(plan.routes),
+        "visits": _stage_counts(problem, plan),
+        "planned": len(plan.appointments),
+        "unplanned": len(plan.unplanned),
+        "deadline": problem.rules.deadline.isoformat(),
+        "last_visit": last_date.isoformat() if last_date else None,
+        "days_to_spare": (problem.rules.deadline - last_date).days if last_date else None,
+        "objective": plan.stats.objective,
+        "solver_bound": plan.stats.bound,
+        "gap": plan.stats.gap,
+        "intake_status": details.get("intake_status"),
+        "intake_bound": intake_bound,
+        "intake_gap": _ratio(intake_travel, intake_bound),
+        "later_status": details.get("later_status"),
+        "later_bound": details.get("later_bound"),
+        "route_columns": details.get("route_columns"),
+        "attachment_bound": round(attachment, 1),
+        "attachment_bound_later": round(attachment_later, 1),
+        "combined_bound": round(combined, 1) if combined is not None else None,
+        "gap_to_attachment": _ratio(travel, attachment),
+        "gap_to_combined": _ratio(travel, combined),
+        "build_s": round(t1 - t0, 2),
+        "solve_s": round(t2 - t1, 2),
+        "violations": len(violations),
+        "violation_examples": [str(v) for v in violations[:5]],
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def measure_intake(path: Path, *, solver: str, time_limit: float, seed: int) -> dict:
+    """One solver on an intake instance file: ``project`` (the planner), ``greedy`` (the
+    baseline through the planner's path) or ``pyvrp``; travel minutes, wall s, memory MiB."""
+    if solver == "pyvrp":
+        from benchmarks.pyvrp_intake import run_pyvrp_intake
+
+        row = run_pyvrp_intake(path, time_limit, seed)
+        row.pop("routes", None)
+        row["solver_version"] = row.pop("solver")
+        row.update(violations=len(row["problems"]), planned=row["clients_visited"])
+    else:
+        from optimizer.cli.bench_intake import run_intake_benchmark
+
+        method = "greedy" if solver == "greedy" else "exact"
+        row = run_intake_benchmark(path, time_limit=time_limit, seed=seed, method=method)
+        details = row.pop("details")
+        row["intake_status"] = details.get("intake_status")
+        row["feasible"] = row["violations"] == 0 and row["unplanned"] == 0
+        row["gap_pct"] = (
+            round(100 * row["gap_to_best_known"], 2) if row["gap_to_best_known"] else None
+        )
+    row.update(solver=solver, file=str(path), peak_rss_mib=peak_rss_mib())
+    row["time_limit_s"] = time_limit if solver != "greedy" else None
+    return row
+
+
+# ------------------------------------------------------------------------------ subprocesses
+
+
+def _in_subprocess(task: dict, log: Path | None = None) -> dict:
+    """Run ``task`` (see :func:`_worker`) in a fresh Python process; its result row.
+
+    A failed run gives a row with ``error`` (the tail of its stderr) instead of raising.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "row.json"
+        cmd = [sys.executable, "-m", "benchmarks.national", "_worker", json.dumps(task), str(out)]
+        load0 = load_average()
+        began = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+        wall = round(time.perf_counter() - began, 2)
+        if log is not None:
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(f"=== {json.dumps(task)}\n{proc.stdout}\n{proc.stderr}\n")
+        if proc.returncode != 0 or not out.exists():
+            row = dict(task, error=proc.stderr.strip()[-2000:] or f"exit {proc.returncode}")
+        else:
+            row = json.loads(out.read_text())
+    row.update(process_wall_s=wall, load_average_before=load0, load_average_after=load_average())
+    return row
+
+
+def _worker(task: dict, out: Path) -> None:
+    """The subprocess side: one measurement, written as JSON to ``out``."""
+    kind = task["kind"]
+    if kind == "plan":
+        row = measure_plan(
+            Path(task["scenario"]),
+            variant=task["variant"],
+            method=task["method"],
+            time_limit=task["time_limit"],
+            seed=task["seed"],
+        )
+    elif kind == "intake":
+        row = measure_intake(
+            Path(task["file"]),
+            solver=task["solver"],
+            time_limit=task["time_limit"],
+            seed=task["seed"],
+        )
+        row["instance_label"] = task.get("label")
+    elif kind == "write-intake":
+        from optimizer.data.intake_bench import write_intake_instance
+        from optimizer.data.problem import build_problem
+
+        problem = build_problem(variant_scenario(Path(task["scenario"]), task["variant"]))
+        inst = write_intake_instance(
+            problem, Path(task["file"]), windows_per_org=task["windows"], seed=task["seed"]
+        )
+        row = {"clients": len(inst["clients"]), "omitted": inst["omitted"]}
+    else:
+        raise ValueError(f"unknown task kind {kind!r}")
+    out.write_text(json.dumps(row, default=str))
+
+
+# ------------------------------------------------------------------------------ the benchmark
+
+
+def plan_tasks(scenario: Path, variants, time_limits, seed: int) -> list[dict]:
+    """Greedy, then the planner at each time limit, per variant."""
+    tasks = []
+    for variant in variants:
+        base = {"kind": "plan", "scenario": str(scenario), "variant": variant, "seed": seed}
+        tasks.append(dict(base, method="greedy", time_limit=min(time_limits)))
+        tasks += [dict(base, method="exact", time_limit=float(t)) for t in time_limits]
+    return tasks
+
+
+def intake_tasks(files: dict[str, Path], time_limits, seed: int) -> list[dict]:
+    """Greedy once, then the planner and PyVRP at each time limit, per instance file."""
+    tasks = []
+    for label, path in files.items():
+        base = {"kind": "intake", "file": str(path), "label": label, "seed": seed}
+        tasks.append(dict(base, solver="greedy", time_limit=min(time_limits)))
+        for t in time_limits:
+            tasks += [dict(base, solver=s, time_limit=float(t)) for s in ("project", "pyvrp")]
+    return tasks
+
+
+def run_national(
+    *,
+    time_limits=(60.0,),
+    intake_time_limits=(60.0,),
+    variants=VARIANTS,
+    seed: int = 0,
+    workdir: Path | None = None,
+    scenario: Path | None = None,
+    intake_k8: Path | None = INTAKE_K8,
+    out: Path = RESULTS,
+    command: str | None = None,
+    skip_intake: bool = False,
+    echo=print,
+) -> dict:
+    """The whole benchmark (see the module doc); writes ``out`` (JSON) and its CSV.
+
+    ``scenario`` replaces the example (a smaller scenario for the smoke test); ``workdir``
+    keeps the written scenario and the derived intake instance (else a temporary folder).
+    """
+    command = command or command_line("benchmarks national")
+    run = start_run(command, seeds={"solver": seed, "example": EXAMPLE_SEED, "intake_windows": 0})
+    with tempfile.TemporaryDirectory(prefix="national-") as tmp:
+        work = Path(workdir or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        log = work / "national.log"
+        if scenario is None:
+            scenario = write_example_scenario(work / "example", seed=EXAMPLE_SEED)
+        echo(f"scenario {scenario}; log {log}")
+        result = {"run": run, "scenario": str(scenario), "plans": [], "intake": []}
+
+        def save() -> None:
+            write_results(result, out)
+
+        for task in plan_tasks(scenario, variants, time_limits, seed):
+            echo(f"plan {task['variant']} {task['method']} {task['time_limit']} s ...")
+            row = _in_subprocess(task, log)
+            row["command"] = _row_command(command, task)
+            result["plans"].append(row)
+            echo(_plan_line(row))
+            save()
+        if not skip_intake:
+            derived = work / "national_intake_k8.json"
+            echo(f"intake instance from the example -> {derived}")
+            made = _in_subprocess(
+                {
+                    "kind": "write-intake",
+                    "scenario": str(scenario),
+                    "variant": "example",
+                    "file": str(derived),
+                    "windows": WINDOWS_PER_ORG,
+                    "seed": 0,
+                },
+                log,
+            )
+            result["derived_instance"] = dict(made, file=str(derived))
+            files = {"national example, 8 windows": derived}
+            if intake_k8 is not None and Path(intake_k8).exists():
+                files["intake_k8.json (shared)"] = Path(intake_k8)
+            for task in intake_tasks(files, intake_time_limits, seed):
+                echo(f"intake {task['label']} {task['solver']} {task['time_limit']} s ...")
+                row = _in_subprocess(task, log)
+                row["command"] = _row_command(command, task)
+                result["intake"].append(row)
+                echo(_intake_line(row))
+                save()
+        finish_run(run)
+        save()
+    return result
+
+
+def _row_command(command: str, task: dict) -> str:
+    """The command of the whole run plus which of its rows this is (for the table)."""
+    if task["kind"] == "plan":
+        limit = "" if task["method"] == "greedy" else f" {task['time_limit']:g} s"
+        return f"{command}  # {task['variant']}, {task['method']}{limit}, seed {task['seed']}"
+    return (
+        f"{command}  # intake {task['label']}, {task['solver']} "
+        f"{task['time_limit']:g} s, seed {task['seed']}"
+    )
+
+
+def _plan_line(row: dict) -> str:
+    if "error" in row:
+        return f"  FAILED: {row['error'][-300:]}"
+    return (
+        f"  travel {row['travel_min']} min {row['travel_km']} km, unplanned {row['unplanned']}, "
+        f"gap {row['gap']}, solve {row['solve_s']} s, rss {row['peak_rss_mib']} MiB, "
+        f"violations {row['violations']}"
+    )
+
+
+def _intake_line(row: dict) -> str:
+    if "error" in row:
+        return f"  FAILED: {row['error'][-300:]}"
+    return (
+        f"  travel {row['travel_min']} min, feasible {row.get('feasible')}, "
+        f"wall {row.get('wall_s')} s, rss {row['peak_rss_mib']} MiB"
+    )
+
+
+CSV_COLUMNS = (
+    "table",
+    "variant",
+    "instance_label",
+    "method",
+    "solver",
+    "time_limit_s",
+    "seed",
+    "travel_min",
+    "travel_km",
+    "planned",
+    "unplanned",
+    "last_visit",
+    "deadline",
+    "objective",
+    "solver_bound",
+    "gap",
+    "intake_bound",
+    "intake_gap",
+    "attachment_bound",
+    "combined_bound",
+    "build_s",
+    "solve_s",
+    "wall_s",
+    "process_wall_s",
+    "peak_rss_mib",
+    "violations",
+    "feasible",
+    "command",
+)
+
+
+def write_results(result: dict, out: Path) -> None:
+    """``out`` (JSON, everything) and ``out`` with ``.csv`` (one line per row)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    with out.with_suffix(".csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for table in ("plans", "intake"):
+            for row in result.get(table, []):
+                writer.writerow(dict(row, table=table))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Command line of ``python -m benchmarks national``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks national", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--time-limits", type=float, nargs="+", default=[60.0])
+    parser.add_argument(
+        "--intake-time-limits", type=float, nargs="+", default=[60.0], help="s, intake vs PyVRP"
+    )
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--seed", type=int, default=0, help="solver seed (planner and PyVRP)")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep scenario files here")
+    parser.add_argument("--scenario", type=Path, default=None, help="instead of the example")
+    parser.add_argument("--intake-k8", type=Path, default=INTAKE_K8)
+    parser.add_argument("--skip-intake", action="store_true", help="no intake/PyVRP part")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-render", action="store_true", help="do not rewrite the docs page")
+    args = parser.parse_args(argv)
+    result = run_national(
+        time_limits=args.time_limits,
+        intake_time_limits=args.intake_time_limits,
+        variants=args.variants,
+        seed=args.seed,
+        workdir=args.workdir,
+        scenario=args.scenario,
+        intake_k8=args.intake_k8,
+        out=args.out,
+        command=command_line("benchmarks national", argv),
+        skip_intake=args.skip_intake,
+    )
+    if not args.no_render:
+        from benchmarks.render import render_page
+
+        render_page()
+    return result
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "_worker":
+        _worker(json.loads(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        main()
