@@ -112,7 +112,26 @@ def variant_scenario(path: Path, variant: str):
         update={"start": TIGHT_START, "name": f"{scenario.scenario.name}-tight"}
     )
     team = [p for p in scenario.team if p.id in TIGHT_TEAM]
-    return scenario.model_copy(update={"scenario": horizon, "team": team})
+    calendars = _calendars_without(scenario, {p.id for p in scenario.team} - set(TIGHT_TEAM))
+    data = scenario.data.model_copy(update={"calendars_dir": str(calendars)})
+    return scenario.model_copy(update={"scenario": horizon, "team": team, "data": data})
+
+
+def _calendars_without(scenario, dropped: set[str]) -> Path:
+    """A calendars folder beside the scenario's own (``calendars_tight``) without the dropped
+    people's calendars (the loader refuses a calendar of an unknown person): the
+    organisations' folder is linked, the kept people's files are linked one by one."""
+    source = scenario.path(scenario.data.calendars_dir)
+    target = scenario.folder / "calendars_tight"
+    people = target / "people"
+    people.mkdir(parents=True, exist_ok=True)
+    if not (target / "orgs").exists():
+        (target / "orgs").symlink_to((source / "orgs").resolve(), target_is_directory=True)
+    for ics in sorted((source / "people").iterdir()):
+        link = people / ics.name
+        if ics.stem not in dropped and not link.exists():
+            link.symlink_to(ics.resolve())
+    return target.resolve()
 
 
 # ------------------------------------------------------------------------------ measuring

@@ -22,16 +22,17 @@ class _ProgressLines:
     """One console line per step of the run and per solver stage (fit for cron logs)."""
 
     def __init__(self) -> None:
-        self.seen: set[tuple[str, str]] = set()
+        self.seen: set[tuple[str, str, str]] = set()
 
     def __call__(self, event: dict) -> None:
         stage, step = str(event.get("stage")), str(event.get("step", ""))
-        if (stage, step) in self.seen or stage == "done":
+        key = (stage, str(event.get("strategy", "")), step)
+        if key in self.seen or stage == "done":
             return
-        self.seen.add((stage, step))
+        self.seen.add(key)
         text = _STEPS.get(stage, stage)
         if stage == "solving":
-            text = f"solving: {step}"
+            text = f"solving ({event.get('strategy', 'full')}): {step}"
             if "routes" in event:
                 text += f" ({event['routes']:,} day routes)"
             if "pins" in event:
@@ -58,11 +59,16 @@ def nightly_command(
     deterministic: bool = typer.Option(
         False, "--deterministic", help="Solve the MIPs to the end: same inputs, same plan."
     ),
+    strategy: str = typer.Option(
+        "best", "--strategy", help="best (default), full (re-plan all) or repair (keep all)."
+    ),
 ) -> None:
     """Re-plan everything after --as-of (confirmed and past appointments stay) and store it."""
-    from optimizer.plan.nightly import run_nightly
+    from optimizer.plan.nightly import STRATEGIES, run_nightly
 
     day = _parse_as_of(as_of)
+    if strategy not in STRATEGIES:
+        raise typer.BadParameter(f"one of {', '.join(STRATEGIES)}", param_hint="--strategy")
     console.print(f"nightly run as of {day} on {scenario}", highlight=False)
     result = run_nightly(
         scenario,
@@ -71,6 +77,7 @@ def nightly_command(
         seed=seed,
         drop_folder=drop,
         deterministic=deterministic,
+        strategy=strategy,
         progress=_ProgressLines(),
     )
     if drop is not None:
@@ -105,6 +112,8 @@ def nightly_command(
         f"{counts.get('pinned', 0)} pinned; {counts.get('unplanned', 0)} unplanned",
         highlight=False,
     )
+    scores = ", ".join(f"{k} {v:,.0f}" for k, v in result.scores.items())
+    console.print(f"stored the {result.strategy} plan (scores: {scores})", highlight=False)
     for u in result.plan.unplanned:
         console.print(f"[yellow]unplanned[/] {u.visit_id}: {u.reason}", highlight=False)
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items() if k != "total")

@@ -9,9 +9,14 @@
    in the store (the date of a row without one is the as-of date).
 2. **Problem**: :func:`~optimizer.data.problem.build_problem` on the scenario, then
    :func:`night_problem` adds what the store knows (see below).
-3. **Solve**, warm-started from the base version (:func:`~optimizer.solve.solve.solve`), then
-   the independent validator; a plan that breaks a rule is not stored (``SolveError``; the
-   run is recorded as ``invalid``).
+3. **Solve** (:func:`~optimizer.solve.solve.solve`) by the strategies of :data:`STRATEGIES`:
+   ``full`` re-plans every visit after the as-of date, warm-started from the base version;
+   ``repair`` keeps every base appointment that still breaks no rule and plans only the rest
+   (cancelled, new and invalidated visits). The default ``best`` runs both and keeps the
+   valid plan of least :func:`plan_score` (unplanned visits, travel, moved proposed ones):
+   the stored plan is never worse than yesterday's plan repaired, even when the full re-plan
+   runs out of time. Every plan goes through the independent validator; one that breaks a
+   rule is not stored (``SolveError``; the run is recorded as ``invalid``).
 4. **Store** the new version with its run in one transaction
    (:meth:`~optimizer.plan.store.PlanStore.save_version`), then compute what changed.
 
@@ -49,7 +54,10 @@ keeps tonight's status; a new or moved one is ``planned``.
 **Determinism**: with ``deterministic=True`` the MIPs run to their optimality tolerance
 whatever the time limit says (HiGHS single-threaded, seeded), so the same inputs give the
 same plan; :func:`input_fingerprint` (stored with the run) identifies those inputs. Without
-it the time limit cuts the MIPs and the clock can decide between plans of equal quality.
+it, a solve is deterministic only when its MIPs finish inside their share of the time limit:
+the ``repair`` solve (few visits) practically always does, a national ``full`` re-plan does
+not, so the clock can change the full plan and, through :func:`plan_score`, which plan wins.
+See ``docs/nightly.md`` for what was measured.
 
 **Crash safety**: the version, its appointments and its run are written in one SQLite
 transaction; a kill at any moment leaves the previous version current and readable. Status
@@ -82,7 +90,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from optimizer.domain import Appointment, OrgCalendar, Plan, Problem, Stage, Status, Unplanned
+from optimizer.domain import (
+    Appointment,
+    OrgCalendar,
+    Plan,
+    Problem,
+    SolveStats,
+    Stage,
+    Status,
+    Unplanned,
+)
 from optimizer.errors import SolveError, StoreError
 from optimizer.plan.diff import Notice, PlanDiff, diff_plans, format_diff
 from optimizer.plan.store import INACTIVE, PlanStore, RunInfo, StoredPlan, file_sha256
@@ -99,6 +116,13 @@ WATERMARK_KEY = "status_events_upto"
 DONE_FOLDER = ".done"
 """Sub-folder of the drop folder where read files are moved after a committed run."""
 STAGE_ORDER = (Stage.INTAKE, Stage.SESSION, Stage.TRAINING)
+STRATEGIES = ("best", "full", "repair")
+"""``full``: re-plan every visit after the as-of date, warm-started from the base version;
+``repair``: keep every base appointment that still breaks no rule (:func:`kept_appointments`)
+and plan only the rest (cancelled, new, invalidated visits); ``best``: both, and store the
+valid plan of least :func:`plan_score`."""
+REPAIR_SHARE = 0.25
+"""Share of the time limit the ``repair`` solve may use under ``best`` (the rest: ``full``)."""
 
 Progress = Callable[[dict], None]
 
@@ -151,6 +175,10 @@ class NightlyResult:
     tolerated: tuple[Violation, ...] = ()
     """Rule violations caused by pinned appointments alone (e.g. a confirmed date that a new
     calendar now marks busy): reported, not blocking."""
+    strategy: str = "full"
+    """The strategy whose plan was stored (``full`` or ``repair``)."""
+    scores: Mapping[str, float] = field(default_factory=dict)
+    """:func:`plan_score` of each strategy's plan."""
 
     @property
     def notices(self) -> tuple[Notice, ...]:
@@ -393,6 +421,61 @@ def pinned_violations(problem: Problem, plan: Plan) -> tuple[list[Violation], li
     return blocking, tolerated
 
 
+def _plan_of(problem: Problem, appointments: Sequence[Appointment]) -> Plan:
+    """A plan holding just ``appointments`` (routes rebuilt), every other visit unplanned."""
+    from optimizer.solve.assemble import day_routes
+
+    present = {a.visit_id for a in appointments}
+    return Plan(
+        tuple(appointments),
+        tuple(day_routes(problem, appointments)),
+        tuple(Unplanned(v, "not planned") for v in problem.visits if v not in present),
+        SolveStats("keep", 0.0, 0.0, None, 0),
+    )
+
+
+def kept_appointments(night: NightProblem, *, rounds: int = 5) -> tuple[Appointment, ...]:
+    """The base version's unpinned appointments that still break no rule tonight (with the
+    pins): the plan of the ``repair`` strategy keeps them exactly.
+
+    An appointment is left out when a rule names its visit (a new busy day, a stage whose
+    earlier stage was cancelled, ...); when a rule names a person, all of that person's
+    unpinned appointments are left out. Repeated until nothing is named (at most
+    ``rounds`` times, else nothing is kept)."""
+    problem = night.problem
+    pinned = {a.visit_id for a in problem.pins}
+    kept = {k: a for k, a in night.previous.items() if k not in pinned and k in problem.visits}
+    inherent = {(v.rule, v.subject) for v in validate(problem, _plan_of(problem, problem.pins))}
+    for _ in range(rounds):
+        plan = _plan_of(problem, (*problem.pins, *kept.values()))
+        bad = [v for v in validate(problem, plan) if (v.rule, v.subject) not in inherent]
+        if not bad:
+            return tuple(sorted(kept.values(), key=lambda a: (a.start, a.visit_id)))
+        people = {v.subject for v in bad if v.subject in problem.people}
+        drop = {v.subject for v in bad if v.subject in kept}
+        drop |= {k for k, a in kept.items() if people & set(a.people)}
+        if not drop:
+            break
+        kept = {k: a for k, a in kept.items() if k not in drop}
+    return ()
+
+
+def plan_score(problem: Problem, previous: Mapping[str, Appointment], plan: Plan) -> float:
+    """The objective the strategies are compared on, in travel-minute equivalents
+    (:mod:`optimizer.solve.objective`): unplanned visits, travel, moved proposed ones."""
+    from optimizer.solve import objective
+
+    unplanned = sum(
+        objective.UNPLANNED_REQUIRED
+        if problem.visits[u.visit_id].required
+        else objective.UNPLANNED_OPTIONAL
+        for u in plan.unplanned
+        if u.visit_id in problem.visits
+    )
+    moved = movement(previous, plan)["moved_proposed"]
+    return unplanned + plan.travel_min + objective.MOVED_PROPOSED * moved
+
+
 # ---------------------------------------------------------------------------------------------
 # Inputs: drop folder, calendars, fingerprint
 
@@ -554,6 +637,7 @@ def run_nightly(
     seed: int = 0,
     drop_folder: Path | None = None,
     deterministic: bool = False,
+    strategy: str = "best",
     progress: Progress | None = None,
     settings: SolveSettings = SolveSettings(),
 ) -> NightlyResult:
@@ -561,7 +645,8 @@ def run_nightly(
 
     ``time_limit`` is the solver's wall-clock limit in seconds (ignored, up to the solver's
     safety cap, when ``deterministic``); ``drop_folder`` holds replies and new calendars;
-    ``progress`` receives dicts with at least ``stage`` and ``elapsed_s``.
+    ``strategy`` is one of :data:`STRATEGIES`; ``progress`` receives dicts with at least
+    ``stage`` and ``elapsed_s``.
 
     Raises StoreError when another run holds the lock or the store is ahead of ``as_of``;
     SolveError when the new plan breaks a rule (nothing is stored then).
@@ -618,13 +703,18 @@ def run_nightly(
         )
         clock.lap("load")
 
-        plan = _solve(night, time_limit, seed, deterministic, settings, report)
+        options = _SolveOptions(time_limit, seed, deterministic, settings, report)
+        candidates = _solve_strategies(night, strategy, options)
         clock.lap("solve")
 
         report("validating")
-        blocking, tolerated = pinned_violations(night.problem, plan)
+        choice = _choose(night, candidates)
+        plan, blocking, tolerated = choice.plan, choice.blocking, choice.tolerated
         clock.lap("validate")
         run_info = _run_info(started, as_of, fingerprint, clock, night, plan, mode, seed)
+        run_info = dataclasses.replace(
+            run_info, kpis={**run_info.kpis, "strategy": choice.name, "scores": choice.scores}
+        )
         if blocking:
             store.record_run(dataclasses.replace(run_info, status="invalid"))
             raise SolveError(
@@ -652,7 +742,11 @@ def run_nightly(
             duration_s=time.perf_counter() - clock.began,
             finished_at=datetime.now(AMSTERDAM),
         )
-        summary = _summary(night, plan, base, latest, upto, fingerprint, counts)
+        summary = {
+            **_summary(night, plan, base, latest, upto, fingerprint, counts),
+            "strategy": choice.name,
+            "scores": choice.scores,
+        }
         version_id = store.save_version(
             _PausingAppointments(plan.appointments, db),
             as_of=as_of,
@@ -682,37 +776,87 @@ def run_nightly(
         fingerprint=fingerprint,
         counts=counts,
         tolerated=tuple(tolerated),
+        strategy=choice.name,
+        scores=choice.scores,
     )
 
 
-def _solve(
-    night: NightProblem,
-    time_limit: float,
-    seed: int,
-    deterministic: bool,
-    settings: SolveSettings,
-    report: Callable[..., None],
-) -> Plan:
+@dataclass(frozen=True)
+class _SolveOptions:
+    time_limit: float
+    seed: int
+    deterministic: bool
+    settings: SolveSettings
+    report: Callable[..., None]
+
+
+@dataclass(frozen=True)
+class _Choice:
+    name: str
+    plan: Plan
+    blocking: list[Violation]
+    tolerated: list[Violation]
+    scores: dict[str, float]
+
+
+def _solve_strategies(
+    night: NightProblem, strategy: str, options: _SolveOptions
+) -> list[tuple[str, Plan]]:
+    """The plans of the strategies asked for (see :data:`STRATEGIES`), in solving order.
+
+    ``best`` gives ``repair`` at most ``REPAIR_SHARE`` of the time limit (it plans few
+    visits and usually needs a few seconds) and ``full`` the rest."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
+    began = time.perf_counter()
+    pause_point("before_solve")
+    plans: list[tuple[str, Plan]] = []
+    kept = kept_appointments(night) if strategy != "full" and night.previous else ()
+    if kept:
+        pins = tuple(sorted((*night.problem.pins, *kept), key=lambda a: (a.start, a.visit_id)))
+        repair = dataclasses.replace(night.problem, pins=pins)
+        share = 1.0 if strategy == "repair" else REPAIR_SHARE
+        limit = max(5.0, options.time_limit * share)
+        plans.append(("repair", _solve(repair, "repair", limit, options)))
+    if strategy != "repair" or not kept:
+        limit = max(1.0, options.time_limit - (time.perf_counter() - began))
+        plans.append(("full", _solve(night.problem, "full", limit, options)))
+    return plans
+
+
+def _choose(night: NightProblem, candidates: list[tuple[str, Plan]]) -> _Choice:
+    """The valid plan of least :func:`plan_score` (``repair`` on a tie: fewer changes);
+    if none is valid, the first with its violations."""
+    scored = []
+    for name, plan in candidates:
+        blocking, tolerated = pinned_violations(night.problem, plan)
+        score = plan_score(night.problem, night.previous, plan)
+        scored.append((bool(blocking), score, name != "repair", name, plan, blocking, tolerated))
+    scores = {name: round(score, 1) for _, score, _, name, *_ in scored}
+    best = min(scored, key=lambda c: c[:3])
+    return _Choice(best[3], best[4], best[5], best[6], scores)
+
+
+def _solve(problem: Problem, name: str, time_limit: float, options: _SolveOptions) -> Plan:
     from optimizer.solve.solve import solve
 
-    pause_point("before_solve")
     first = [True]
 
     def on_progress(event: dict) -> None:
         fields = {k: v for k, v in event.items() if k not in ("stage", "elapsed_s")}
-        report("solving", step=event.get("stage"), **fields)
+        options.report("solving", strategy=name, step=event.get("stage"), **fields)
         if first[0]:
             first[0] = False
             pause_point("solving")
 
-    report("solving", step="start", pins=len(night.problem.pins))
+    options.report("solving", strategy=name, step="start", pins=len(problem.pins))
     return solve(
-        night.problem,
+        problem,
         time_limit=time_limit,
-        seed=seed,
+        seed=options.seed,
         progress=on_progress,
-        settings=settings,
-        deterministic=deterministic,
+        settings=options.settings,
+        deterministic=options.deterministic,
     )
 
 
