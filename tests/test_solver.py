@@ -300,3 +300,21 @@ def test_replanning_places_nothing_new_in_the_past():
     plan = solved(later, previous=first)
     for a in plan.appointments:
         assert a in done or problem.axis.date_of(a.start) > as_of
+
+
+def test_two_nearby_sessions_share_one_day_afternoon_then_evening():
+    orgs = ["GM0344", "GM0310"]
+    problem = tiny_problem(orgs=orgs, people=["T1", "R1"], sessions=orgs, trainings={})
+    problem = with_available(
+        problem, "GM0344", ("2023-03-01", "09:00", "12:00"), ("2023-04-05", "13:30", "17:00")
+    )
+    problem = with_available(
+        problem, "GM0310", ("2023-03-01", "13:00", "17:00"), ("2023-04-05", "19:00", "22:30")
+    )
+    plan = solved(problem)
+    first, second = plan.appointment("GM0344:session"), plan.appointment("GM0310:session")
+    assert first is not None and second is not None, plan.unplanned
+    assert day_of(problem, plan, "GM0344:session") == day_of(problem, plan, "GM0310:session")
+    assert first.people == second.people and first.end <= second.start
+    [route] = [r for r in plan.routes if r.person == "T1" and r.day == date(2023, 4, 5)]
+    assert route.visits == ("GM0344:session", "GM0310:session")
