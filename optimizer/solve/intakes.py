@@ -43,12 +43,9 @@ class IntakeSolution:
 
 def column_cost(column: RouteColumn, previous: dict[str, Appointment]) -> float:
     """Travel, plus disruption for moved proposed appointments, plus earliness."""
-    cost = float(column.travel_min) + objective.EARLINESS_PER_DAY * column.day
-    for visit_id, start in zip(column.visits, column.starts, strict=True):
-        before = previous.get(visit_id)
-        if before is not None and before.status.communicated and before.start != start:
-            cost += objective.MOVED_PROPOSED
-    return cost
+    return objective.choice_cost(
+        column.travel_min, column.day, column.visits, column.starts, previous
+    )
 
 
 def solve_intakes(

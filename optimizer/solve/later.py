@@ -31,7 +31,13 @@ import numpy as np
 from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, base_id
 from optimizer.solve import objective
 from optimizer.solve.mip import MipResult, SparseMip
-from optimizer.solve.slots import Calendar, StartRange, person_free, spread_order
+from optimizer.solve.slots import (
+    Calendar,
+    StartRange,
+    earliest_start,
+    person_free,
+    spread_order,
+)
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 EVENING_FROM = 18 * 60
@@ -245,12 +251,7 @@ def training_candidates(
 
 
 def _cost(c: Candidate, previous: dict[str, Appointment]) -> float:
-    cost = float(c.travel_min) + objective.EARLINESS_PER_DAY * c.day
-    for visit_id, start in zip(c.visits, c.starts, strict=True):
-        before = previous.get(visit_id)
-        if before is not None and before.status.communicated and before.start != start:
-            cost += objective.MOVED_PROPOSED
-    return cost
+    return objective.choice_cost(c.travel_min, c.day, c.visits, c.starts, previous)
 
 
 def solve_later(
@@ -374,19 +375,11 @@ def _pair_timing(
     base = day * MINUTES_PER_DAY
     out = {p: problem.travel.min(base_id(p), first.org) for p in people}
     ready = base + rules.work_start + max(out.values())
-    s1 = None
-    for lo, hi in _part(ranges[first.id][day], day, evening=False):
-        if max(lo, ready) <= hi:
-            s1 = max(lo, ready)
-            break
+    s1 = earliest_start(_part(ranges[first.id][day], day, evening=False), ready)
     if s1 is None:
         return None
     ready2 = s1 + first.duration_min + problem.travel.min(first.org, second.org)
-    s2 = None
-    for lo, hi in _part(ranges[second.id][day], day, evening=True):
-        if max(lo, ready2) <= hi:
-            s2 = max(lo, ready2)
-            break
+    s2 = earliest_start(_part(ranges[second.id][day], day, evening=True), ready2)
     if s2 is None:
         return None
     for p in people:

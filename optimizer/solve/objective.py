@@ -15,7 +15,28 @@ Optional visits (trainings not requested as required) cost ``UNPLANNED_OPTIONAL`
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+from optimizer.domain import Appointment
+
 UNPLANNED_REQUIRED = 100_000.0
 UNPLANNED_OPTIONAL = 5_000.0
 MOVED_PROPOSED = 240.0
 EARLINESS_PER_DAY = 1e-6
+
+
+def choice_cost(
+    travel_min: float,
+    day: int,
+    visits: Sequence[str],
+    starts: Sequence[int],
+    previous: Mapping[str, Appointment],
+) -> float:
+    """The objective's cost of one model choice (a day route or a candidate): its travel, the
+    disruption of moving appointments that were proposed, and the earliness tie-breaker."""
+    cost = float(travel_min) + EARLINESS_PER_DAY * day
+    for visit_id, start in zip(visits, starts, strict=True):
+        before = previous.get(visit_id)
+        if before is not None and before.status.communicated and before.start != start:
+            cost += MOVED_PROPOSED
+    return cost
