@@ -318,3 +318,11 @@ def test_two_nearby_sessions_share_one_day_afternoon_then_evening():
     assert first.people == second.people and first.end <= second.start
     [route] = [r for r in plan.routes if r.person == "T1" and r.day == date(2023, 4, 5)]
     assert route.visits == ("GM0344:session", "GM0310:session")
+
+
+def test_session_whose_only_free_evenings_fall_in_the_recess_says_so():
+    problem = _session_problem(["2023-07-10", "2023-07-11"], people=["T1", "R1"])
+    plan = solved(problem)
+    [left] = plan.unplanned
+    assert left.visit_id == "GM0344:session"
+    assert "council recess" in left.reason and "Utrecht" in left.reason
