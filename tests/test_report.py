@@ -23,7 +23,12 @@ from optimizer.cli import app
 from optimizer.domain import Status, Unplanned
 from optimizer.export.report import ReportOptions, report_html, write_report
 from optimizer.plan.kpi import compute_kpis
-from optimizer.plan.progress import PROGRESS_COLOURS, STAGE_COLOURS, progress_steps
+from optimizer.plan.progress import (
+    PROGRESS_COLOURS,
+    STAGE_COLOURS,
+    organisation_progress,
+    progress_steps,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -226,6 +231,22 @@ def test_report_runs_offline_in_headless_chromium_without_errors(report_file, tm
     for category in ("unplanned", "complete", "intake"):  # the map's fills are painted
         rgb = tuple(int(PROGRESS_COLOURS[category][k : k + 2], 16) for k in (1, 3, 5))
         assert rgb in colours, category
+
+
+@needs_chromium
+def test_the_slider_recolours_the_map_as_the_python_rule_says(
+    report_file, problem, plan, tmp_path
+) -> None:
+    day = date(2023, 5, 4)
+    dump = _chromium(f"{report_file.as_uri()}#asof={day}", tmp_path / "profile", "--dump-dom")
+    assert '<body data-ready="yes">' in dump.stdout and _errors_in_dom(dump.stdout) == ""
+    fills = dict(re.findall(r'data-code="(GM\d{4})" fill="(#[0-9a-f]{6})"', dump.stdout))
+    progress = organisation_progress(problem, plan, as_of=day).set_index("code")["progress"]
+    assert fills == {c: PROGRESS_COLOURS[progress[c]] for c in fills}
+    assert set(fills) == set(problem.organisations)
+    assert f'<output id="asof-label">{day}</output>' in dump.stdout
+    shown = dict(re.findall(r'data-count="(\w+)">(\d+)<', dump.stdout))
+    assert {k: int(v) for k, v in shown.items() if int(v)} == progress.value_counts().to_dict()
 
 
 @needs_chromium

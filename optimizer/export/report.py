@@ -7,7 +7,8 @@ Sections:
    EPSG:28992, simplified as a coverage so that neighbours keep their shared borders) and a
    chip per province, coloured by progress (:mod:`optimizer.plan.progress`) as of a date;
    a slider moves that date (the progress steps of every organisation are embedded, so the
-   page recolours itself without recomputing any rule);
+   page recolours itself without recomputing any rule); ``#asof=YYYY-MM-DD`` at the end of
+   the page's address opens it on that date;
 2. **Timeline**: one row per team member and trainer, a mark per appointment coloured by
    stage, the deadline as a line; check boxes hide stages;
 3. **KPIs** (:mod:`optimizer.plan.kpi`): the totals, the stages, the people, travel per
@@ -568,7 +569,7 @@ document.addEventListener('DOMContentLoaded', function () {
 });
 """
 
-_MAIN_JS = """
+_MAIN_JS = r"""
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('report-data').textContent);
@@ -605,6 +606,12 @@ _MAIN_JS = """
   var slider = document.getElementById('asof');
   if (slider) {
     slider.addEventListener('input', function () { recolour(Number(slider.value)); });
+    var linked = /asof=(\d{4}-\d{2}-\d{2})/.exec(window.location.hash);
+    if (linked) {
+      var day = Math.round((Date.parse(linked[1]) - originMs) / 86400000);
+      slider.value = String(day);
+      recolour(day);
+    }
   }
 
   var timeline = document.getElementById('timeline');

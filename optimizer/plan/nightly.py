@@ -244,7 +244,7 @@ def store_path_of(scenario: Scenario) -> Path:
 def status_events_after(db: Path, watermark: int) -> tuple[dict[str, Status], int]:
     """The latest status per visit among the store's status events with id > ``watermark``,
     and the id of the newest event, read in one snapshot (one SELECT)."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    con = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
         rows = con.execute("SELECT id, visit_id, status FROM status_events ORDER BY id").fetchall()
     finally:
@@ -651,6 +651,8 @@ def run_nightly(
     Raises StoreError when another run holds the lock or the store is ahead of ``as_of``;
     SolveError when the new plan breaks a rule (nothing is stored then).
     """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
     scenario_file = Path(scenario_path)
     scenario = load_scenario(scenario_file)
     db = store_path_of(scenario)
@@ -806,8 +808,6 @@ def _solve_strategies(
 
     ``best`` gives ``repair`` at most ``REPAIR_SHARE`` of the time limit (it plans few
     visits and usually needs a few seconds) and ``full`` the rest."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r} (one of {', '.join(STRATEGIES)})")
     began = time.perf_counter()
     pause_point("before_solve")
     plans: list[tuple[str, Plan]] = []

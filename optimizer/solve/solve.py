@@ -20,6 +20,7 @@ candidates the models contain, with the intake dates of stage 1 taken as given f
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -169,6 +170,8 @@ def solve(
         for u in unplanned
     )
     bounds = [s.result.bound for s in (stage1, stage2) if s.result is not None]
+    if not all(math.isfinite(b) for b in bounds):
+        bounds = []
     if method == "greedy" or (stage2.result is None and stage2.n_candidates):
         bounds = []
     stats = SolveStats(
@@ -182,10 +185,10 @@ def solve(
             "intake_travel_min": sum(c.travel_min for c in stage1.chosen),
             "later_travel_min": sum(c.travel_min for c in stage2.chosen),
             "intake_status": stage1.result.status if stage1.result else method,
-            "intake_bound": stage1.result.bound if stage1.result else None,
+            "intake_bound": _finite(stage1.result.bound) if stage1.result else None,
             "later_candidates": stage2.n_candidates,
             "later_status": stage2.result.status if stage2.result else method,
-            "later_bound": stage2.result.bound if stage2.result else None,
+            "later_bound": _finite(stage2.result.bound) if stage2.result else None,
             "time_limit_s": time_limit,
         },
     )
@@ -334,3 +337,8 @@ def _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2) -> tu
         )
         out.append(Unplanned(visit.id, reason))
     return tuple(out)
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or None when HiGHS had no bound (infinite): JSON has no infinity."""
+    return value if math.isfinite(value) else None
