@@ -45,7 +45,9 @@ def intake_main(argv: list[str]) -> dict:
     command = command_line("benchmarks intake", argv)
     run = start_run(command, seeds={"solver": args.seed})
     result = {"run": run, "intake": []}
-    for task in national.intake_tasks({args.file.name: args.file}, args.time_limits, args.seed):
+    files = {args.file.name: args.file}
+    peer = national.pyvrp_installed()
+    for task in national.intake_tasks(files, args.time_limits, args.seed, peer=peer):
         row = national._in_subprocess(task)
         row["command"] = command
         result["intake"].append(row)

@@ -76,6 +76,31 @@ def versions() -> dict:
     return out
 
 
+def git_commit(repo: Path | None = None) -> dict:
+    """The source checkout's commit and whether it has uncommitted changes (None outside git).
+
+    The benchmarks measure the code as it is in the working tree; ``dirty`` says whether that
+    differs from the commit."""
+    import subprocess
+
+    repo = repo or Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "optimizer"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return {"commit": None, "dirty": None}
+    if head.returncode != 0:
+        return {"commit": None, "dirty": None}
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
 def command_line(module: str, argv: list[str] | None = None) -> str:
     """The shell command that reproduces this run: ``python -m <module> <args>``."""
     args = sys.argv[1:] if argv is None else argv
@@ -90,6 +115,7 @@ def start_run(command: str, *, seeds: dict) -> dict:
         "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": machine(),
         "versions": versions(),
+        "git": git_commit(),
         "load_average_start": load_average(),
         "_t0": time.perf_counter(),
     }

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -148,8 +150,54 @@ def _stage_counts(problem, plan) -> dict:
     }
 
 
+def trainer_attachment(problem, visit_ids: set[str]) -> float:
+    """The trainers' share of the attachment bound over ``visit_ids`` (minutes).
+
+    As :func:`optimizer.solve.bounds.attachment_bound`, but only the trainer's stop of each
+    session and training: a trainer is at a visit location in every plan, and trainers never
+    do intakes, so their days never share travel with the intake routes. (The team member's
+    stop of a session may sit on an intake day and then costs only its detour.)
+    """
+    from optimizer.domain import Role, Stage, base_id
+
+    visits = [problem.visits[v] for v in visit_ids]
+    visits = [v for v in visits if v.stage in (Stage.SESSION, Stage.TRAINING)]
+    if not visits:
+        return 0.0
+    t = problem.travel
+    orgs = sorted({v.org for v in problem.visits.values()})
+    places = [t.index[o] for o in orgs]
+    places += [t.index[base_id(p.id)] for p in problem.people.values() if p.role is Role.TRAINER]
+    total = 0.0
+    for visit in visits:
+        v = t.index[visit.org]
+        others = [i for i in places if i != v]
+        total += (float(t.minutes[others, v].min()) + float(t.minutes[v, others].min())) / 2
+    return total
+
+
+def _penalties(problem, plan) -> dict[str, float]:
+    """The objective's penalties for the plan's unplanned visits, per stage group
+    (``intake``, ``later``), in travel-minute equivalents (:mod:`optimizer.solve.objective`)."""
+    from optimizer.solve import objective
+
+    out = {"intake": 0.0, "later": 0.0}
+    for u in plan.unplanned:
+        visit = problem.visits[u.visit_id]
+        cost = objective.UNPLANNED_REQUIRED if visit.required else objective.UNPLANNED_OPTIONAL
+        out["intake" if visit.stage.value == "intake" else "later"] += cost
+    return out
+
+
+def _finite(value: float | None) -> float | None:
+    """``value``, or None when it is missing or not finite (a MIP stopped before its LP
+    relaxation finished reports a bound of -inf and a gap of inf)."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def _ratio(value: float | None, reference: float | None) -> float | None:
     """``(value - reference) / value``: how far ``reference`` lies below ``value``."""
+    value, reference = _finite(value), _finite(reference)
     if value is None or reference is None or not value:
         return None
     return round((value - reference) / value, 5)
@@ -170,15 +218,25 @@ def measure_plan(scenario_path: Path, *, variant: str, method: str, time_limit: 
     t0 = time.perf_counter()
     problem = build_problem(variant_scenario(scenario_path, variant))
     t1 = time.perf_counter()
-    plan = solve(problem, time_limit=time_limit, seed=seed, method=method)
+    timeline: list[dict] = []
+    plan = solve(problem, time_limit=time_limit, seed=seed, method=method, progress=timeline.append)
     t2 = time.perf_counter()
     violations = validate(problem, plan)
     details = dict(plan.stats.details)
     later = {v.id for v in problem.visits.values() if v.stage is not Stage.INTAKE}
+    planned = {a.visit_id for a in plan.appointments}
     attachment = attachment_bound(problem)
-    attachment_later = attachment_bound(problem, only_planned=later)
-    intake_bound = details.get("intake_bound")
-    combined = intake_bound + attachment_later if intake_bound is not None else None
+    attachment_planned = attachment_bound(problem, only_planned=planned)
+    attachment_later = attachment_bound(problem, only_planned=later & planned)
+    penalty = _penalties(problem, plan)
+    intake_bound = _finite(details.get("intake_bound"))
+    later_bound = _finite(details.get("later_bound"))
+    # the stage bounds are in objective units (travel + penalties); in travel minutes they
+    # hold among plans that leave the same visits unplanned (see docs/benchmarks.md)
+    intake_travel_bound = intake_bound - penalty["intake"] if intake_bound is not None else None
+    later_travel_bound = later_bound - penalty["later"] if later_bound is not None else None
+    trainer_later = trainer_attachment(problem, later & planned)
+    combined = intake_travel_bound + trainer_later if intake_bound is not None else None
     last = max((a.end for a in plan.appointments), default=None)
     last_date = problem.axis.date_of(last - 1) if last is not None else None
     travel = plan.travel_min
@@ -202,25 +260,47 @@ def measure_plan(scenario_path: Path, *, variant: str, method: str, time_limit: 
         "last_visit": last_date.isoformat() if last_date else None,
         "days_to_spare": (problem.rules.deadline - last_date).days if last_date else None,
         "objective": plan.stats.objective,
-        "solver_bound": plan.stats.bound,
-        "gap": plan.stats.gap,
+        "solver_bound": _finite(plan.stats.bound),
+        "gap": _finite(plan.stats.gap),
         "intake_status": details.get("intake_status"),
         "intake_bound": intake_bound,
-        "intake_gap": _ratio(intake_travel, intake_bound),
+        "intake_travel_bound": intake_travel_bound,
+        "intake_gap": _ratio(intake_travel, intake_travel_bound),
         "later_status": details.get("later_status"),
-        "later_bound": details.get("later_bound"),
+        "later_bound": later_bound,
+        "later_travel_bound": later_travel_bound,
+        "later_gap": _ratio(details.get("later_travel_min"), later_travel_bound),
+        "penalties": penalty,
         "route_columns": details.get("route_columns"),
         "attachment_bound": round(attachment, 1),
+        "attachment_bound_planned": round(attachment_planned, 1),
         "attachment_bound_later": round(attachment_later, 1),
+        "attachment_trainers_later": round(trainer_later, 1),
         "combined_bound": round(combined, 1) if combined is not None else None,
-        "gap_to_attachment": _ratio(travel, attachment),
+        "gap_to_attachment": _ratio(travel, attachment_planned),
         "gap_to_combined": _ratio(travel, combined),
         "build_s": round(t1 - t0, 2),
         "solve_s": round(t2 - t1, 2),
         "violations": len(violations),
         "violation_examples": [str(v) for v in violations[:5]],
         "peak_rss_mib": peak_rss_mib(),
+        "timeline": _timeline(timeline),
     }
+
+
+def _timeline(events: list[dict], keep: int = 12) -> list[dict]:
+    """The solver's progress events (seconds since the solve began, stage, objective, bound):
+    every stage change, and of the intake master's improvements the first and last few."""
+    out: list[dict] = []
+    improvements = [e for e in events if e.get("stage") == "intakes"]
+    shown = improvements[:2] + improvements[-(keep - 2) :] if len(improvements) > keep else None
+    for event in events:
+        if shown is not None and event.get("stage") == "intakes" and event not in shown:
+            continue
+        out.append({k: _finite(v) if isinstance(v, float) else v for k, v in event.items()})
+    for event in out:
+        event["elapsed_s"] = round(event["elapsed_s"], 2)
+    return out
 
 
 def measure_intake(path: Path, *, solver: str, time_limit: float, seed: int) -> dict:
@@ -240,6 +320,7 @@ def measure_intake(path: Path, *, solver: str, time_limit: float, seed: int) -> 
         row = run_intake_benchmark(path, time_limit=time_limit, seed=seed, method=method)
         details = row.pop("details")
         row["intake_status"] = details.get("intake_status")
+        row["bound"], row["gap_to_bound"] = _finite(row["bound"]), _finite(row["gap_to_bound"])
         row["feasible"] = row["violations"] == 0 and row["unplanned"] == 0
         row["gap_pct"] = (
             round(100 * row["gap_to_best_known"], 2) if row["gap_to_best_known"] else None
@@ -321,14 +402,20 @@ def plan_tasks(scenario: Path, variants, time_limits, seed: int) -> list[dict]:
     return tasks
 
 
-def intake_tasks(files: dict[str, Path], time_limits, seed: int) -> list[dict]:
-    """Greedy once, then the planner and PyVRP at each time limit, per instance file."""
+def pyvrp_installed() -> bool:
+    """True when the peer PyVRP (the ``bench`` extra) can be imported."""
+    return importlib.util.find_spec("pyvrp") is not None
+
+
+def intake_tasks(files: dict[str, Path], time_limits, seed: int, *, peer: bool = True):
+    """Greedy once, then the planner and (``peer``) PyVRP at each time limit, per file."""
+    solvers = ("project", "pyvrp") if peer else ("project",)
     tasks = []
     for label, path in files.items():
         base = {"kind": "intake", "file": str(path), "label": label, "seed": seed}
         tasks.append(dict(base, solver="greedy", time_limit=min(time_limits)))
         for t in time_limits:
-            tasks += [dict(base, solver=s, time_limit=float(t)) for s in ("project", "pyvrp")]
+            tasks += [dict(base, solver=s, time_limit=float(t)) for s in solvers]
     return tasks
 
 
@@ -353,6 +440,7 @@ def run_national(
     """
     command = command or command_line("benchmarks national")
     run = start_run(command, seeds={"solver": seed, "example": EXAMPLE_SEED, "intake_windows": 0})
+    run["planner_settings"] = planner_settings()
     with tempfile.TemporaryDirectory(prefix="national-") as tmp:
         work = Path(workdir or tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -390,7 +478,10 @@ def run_national(
             files = {"national example, 8 windows": derived}
             if intake_k8 is not None and Path(intake_k8).exists():
                 files["intake_k8.json (shared)"] = Path(intake_k8)
-            for task in intake_tasks(files, intake_time_limits, seed):
+            if not pyvrp_installed():
+                result["notes"] = ["PyVRP is not installed (pip install -e '.[bench]'): no peer"]
+                echo(result["notes"][0])
+            for task in intake_tasks(files, intake_time_limits, seed, peer=pyvrp_installed()):
                 echo(f"intake {task['label']} {task['solver']} {task['time_limit']} s ...")
                 row = _in_subprocess(task, log)
                 row["command"] = _row_command(command, task)
@@ -400,6 +491,16 @@ def run_national(
         finish_run(run)
         save()
     return result
+
+
+def planner_settings() -> dict:
+    """The planner's default settings (route enumeration, time split) the run measures."""
+    from dataclasses import asdict
+
+    from optimizer.solve.solve import SolveSettings
+
+    settings = SolveSettings()
+    return {"intake_share": settings.intake_share, "enumeration": asdict(settings.enumeration)}
 
 
 def _row_command(command: str, task: dict) -> str:
@@ -461,19 +562,29 @@ CSV_COLUMNS = (
     "violations",
     "feasible",
     "command",
+    "nproc",
+    "cpu_model",
+    "python",
+    "ortools",
+    "highspy",
+    "pyvrp",
+    "numpy",
 )
 
 
 def write_results(result: dict, out: Path) -> None:
-    """``out`` (JSON, everything) and ``out`` with ``.csv`` (one line per row)."""
+    """``out`` (JSON, everything) and ``out`` with ``.csv`` (one line per row, each with the
+    machine and the versions of the run)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    run = result.get("run", {})
+    context = {**run.get("machine", {}), **run.get("versions", {})}
     with out.with_suffix(".csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for table in ("plans", "intake"):
             for row in result.get(table, []):
-                writer.writerow(dict(row, table=table))
+                writer.writerow({**context, **row, "table": table})
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -25,7 +25,8 @@ Protocol (all randomness from one seeded ``random.Random``):
      more all-day busy day in the next eight weeks (not on a day it has confirmed).
 
 4. ``optimizer.plan.nightly.run_nightly`` re-plans with ``--time-limit`` seconds for the
-   solver. Recorded per night: wall time of the whole run and of the solver, appointments
+   solver and ``--strategy`` (default ``best``: full re-plan and repair, the better one is
+   stored). Recorded per night: wall time of the whole run and of the solver, appointments
    moved by status (``proposed``: disruption; ``confirmed``/``done``: must be 0), added,
    cancelled, unplanned, travel. Independently of the run's own counts, every appointment
    the simulation saw confirmed is compared with the new version: it must be there at the
@@ -71,11 +72,18 @@ def _parse() -> argparse.Namespace:
         "--first-time-limit", type=float, default=None, help="solver s of night 0 (default 5x)"
     )
     parser.add_argument("--step-days", type=int, default=7, help="days between two nights")
+    parser.add_argument("--strategy", default="best", help="best, full or repair")
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated replies")
     parser.add_argument("--example-seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the scenario here")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--doc", type=Path, default=DOC)
+    parser.add_argument(
+        "--doc-only", action="store_true", help="only rewrite --doc from the --out JSON"
+    )
+    parser.add_argument(
+        "--compare", type=Path, action="append", default=[], help="more results for --doc"
+    )
     return parser.parse_args()
 
 
@@ -207,7 +215,14 @@ def _row(night: int, result, tally: Counter, new_calendar: str | None, broken: l
         "statuses": dict(statuses),
         "gap": result.plan.stats.gap,
         "tolerated_violations": len(result.tolerated),
+        "strategy": result.strategy,
+        "scores": dict(result.scores),
+        "rejected": dict(result.rejected),
     }
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _save(path: Path, meta: dict, rows: list[dict]) -> None:
@@ -217,6 +232,9 @@ def _save(path: Path, meta: dict, rows: list[dict]) -> None:
 
 def main() -> int:
     args = _parse()
+    if args.doc_only:
+        write_doc(args.doc, [_load(p) for p in [args.out, *args.compare]])
+        return 0
     os.environ.setdefault("OPTIMIZER_DATA_DIR", str(SHARED / "boundaries"))
     from optimizer.data.example import generate_example, write_example
     from optimizer.data.organisations import load_organisations
@@ -238,6 +256,7 @@ def main() -> int:
         "time_limit_s": args.time_limit,
         "first_time_limit_s": first_limit,
         "step_days": args.step_days,
+        "strategy": args.strategy,
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, "
         f"Python {platform.python_version()}",
         "load_at_start": os.getloadavg()[0],
@@ -262,6 +281,7 @@ def main() -> int:
             time_limit=first_limit if night == 0 else args.time_limit,
             seed=0,
             drop_folder=drop if night > 0 else None,
+            strategy=args.strategy,
         )
         broken = town.broken_confirmations(result.plan)
         rows.append(_row(night, result, tally, new_calendar, broken))
@@ -271,11 +291,11 @@ def main() -> int:
             f"moved proposed {r['moved_proposed']}, dropped proposed {r['dropped_proposed']}, "
             f"moved confirmed {r['moved_confirmed']}, added {r['added']}, moved {r['moved']}, "
             f"cancelled {r['cancelled']}, unplanned {r['unplanned']}, travel {r['travel_min']} "
-            f"min, replies {dict(tally)}",
+            f"min, stored {r['strategy']} {r['scores']}, replies {dict(tally)}",
             flush=True,
         )
         _save(args.out, {**meta, "elapsed_s": round(time.perf_counter() - started)}, rows)
-    write_doc(args.doc, json.loads(args.out.read_text(encoding="utf-8")))
+    write_doc(args.doc, [_load(p) for p in [args.out, *args.compare]])
     bad = [r for r in rows if r["moved_confirmed"] or r["confirmed_not_at_confirmed_time"]]
     assert not bad, f"confirmed appointments moved on nights {[r['night'] for r in bad]}"
     return 0
@@ -285,42 +305,66 @@ def main() -> int:
 # The page
 
 
-def write_doc(path: Path, data: dict) -> None:
-    """docs/nightly.md: the protocol, the command and one table row per night."""
+def _score(row: dict, name: str) -> str:
+    value = row.get("scores", {}).get(name)
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def write_doc(path: Path, runs: list[dict]) -> None:
+    """docs/nightly.md: the protocol, then per simulation its command and one table row per
+    night, then :data:`NOTES`."""
+    lines = [
+        "# Nightly re-planning: simulated nights on the national example",
+        "",
+        "Written by `benchmarks/nightly_sim.py` (its docstring has the protocol); the raw",
+        "numbers are in `benchmarks/results/nightly*.json`. Regenerate this page from them with",
+        "`python -m benchmarks.nightly_sim --doc-only [--compare FILE ...]`.",
+        "",
+        "Each night before the run, through the drop folder: confirmed appointments in the",
+        "past become done; ~3 % of the future proposed/confirmed appointments are cancelled;",
+        "60 % of the proposals sent at least a week ago are confirmed; every planned",
+        "appointment in the next 4 weeks is proposed; with probability 0.3 an organisation",
+        "sends a calendar with one more busy day in the next 8 weeks.",
+        "",
+        "Columns: *run* is the whole nightly run (drop folder, loading calendars and travel,",
+        "solve, validate, store), *solve* the solver alone (every strategy), in seconds.",
+        "*moved prop.* counts proposed appointments moved to another time (each costs",
+        "disruption), *dropped prop.* proposed ones left unplanned, *moved conf.* confirmed or",
+        "done appointments moved or dropped (must be 0; the simulation also checks every",
+        "confirmation it made against the stored version). *added*, *moved*, *cancelled* are",
+        "tonight's diff against the previous version (a cancelled visit that gets a new date",
+        "counts as moved). *stored* is the strategy whose plan was stored; *score* is",
+        "`plan_score` of each strategy's plan (travel minutes + 240 per moved proposed",
+        "appointment + 1 per moved planned one + 100,000 per unplanned required visit).",
+    ]
+    for data in runs:
+        lines += ["", *_section(data)]
+    lines += ["", NOTES.strip()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _section(data: dict) -> list[str]:
     nights = data["nights"]
     later = [r for r in nights if r["night"] > 0]
+    strategy = data.get("strategy", "best")
     lines = [
-        "# Nightly re-planning: 30 simulated nights",
-        "",
-        "Written by `benchmarks/nightly_sim.py` (see its docstring for the protocol); the raw",
-        "numbers are in `benchmarks/results/nightly.json`. Command:",
+        f"## Strategy `{strategy}`, {data['time_limit_s']:g} s solver limit",
         "",
         f"    {data['command']}",
         "",
-        f"National example (seed {data['example_seed']}: 354 organisations, 5 team members,",
-        f"8 trainers); night 0 is the first full plan ({data['first_time_limit_s']:g} s solver",
-        f"limit), then one night every {data['step_days']} days with a "
-        f"{data['time_limit_s']:g} s solver limit;",
-        f"simulated replies seeded with {data['seed']}. Machine: {data['machine']}, shared with",
-        f"other jobs (load average {data['load_at_start']:.1f} at the start).",
-        "",
-        "Each night before the run: confirmed appointments in the past become done; ~3 % of",
-        "the future proposed/confirmed appointments are cancelled; 60 % of the proposals sent",
-        "at least a week ago are confirmed; every planned appointment in the next 4 weeks is",
-        "proposed; sometimes an organisation sends a calendar with one more busy day.",
-        "",
-        "Columns: *run* is the whole nightly run (drop folder, loading calendars and travel,",
-        "solve, validate, store), *solve* the solver alone, in seconds. *moved prop.* counts",
-        "proposed appointments moved to another time (each costs disruption), *dropped prop.*",
-        "proposed ones left unplanned, *moved conf.* confirmed or done appointments moved or",
-        "dropped (must be 0, and the simulation checks it independently too). *added*,",
-        "*moved*, *cancelled* are tonight's diff against the previous version (a cancelled",
-        "visit that gets a new date counts as moved).",
+        f"Example seed {data['example_seed']} (354 organisations, 5 team members, 8 trainers);",
+        f"night 0 is the first full plan ({data['first_time_limit_s']:g} s solver limit), then",
+        f"one night every {data['step_days']} days; replies seeded with {data['seed']}.",
+        f"Machine: {data['machine']}, shared with other jobs (load average",
+        f"{data['load_at_start']:.1f} at the start); {data.get('elapsed_s', 0) / 60:.0f} min in",
+        "all.",
         "",
         "| night | as of | run s | solve s | replies | pinned | moved prop. | dropped prop. "
-        "| moved conf. | added | moved | cancelled | unplanned | travel min |",
+        "| moved conf. | added | moved | cancelled | unplanned | travel min | stored "
+        "| score full | score repair |",
         "| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | ---: |",
+        "| ---: | ---: | --- | ---: | ---: |",
     ]
     for r in nights:
         replies = ", ".join(f"{k} {v}" for k, v in sorted(r["replies"].items())) or "-"
@@ -330,20 +374,78 @@ def write_doc(path: Path, data: dict) -> None:
             f"| {r['night']} | {r['as_of']} | {r['run_s']:.1f} | {r['solve_s']:.1f} | {replies} "
             f"| {r['pinned']} | {r['moved_proposed']} | {r['dropped_proposed']} "
             f"| {r['moved_confirmed']} | {r['added']} | {r['moved']} | {r['cancelled']} "
-            f"| {r['unplanned']} | {r['travel_min']:,} |"
+            f"| {r['unplanned']} | {r['travel_min']:,} | {r['strategy']} "
+            f"| {_score(r, 'full')} | {_score(r, 'repair')} |"
         )
     if later:
         runs = sorted(r["run_s"] for r in later)
+        under = sum(r["run_s"] < 60 for r in later)
         lines += [
             "",
-            f"Over nights 1-{later[-1]['night']}: run time median {runs[len(runs) // 2]:.1f} s, "
-            f"max {runs[-1]:.1f} s; moved proposed appointments "
-            f"{sum(r['moved_proposed'] for r in later)} in total "
-            f"(max {max(r['moved_proposed'] for r in later)} a night); confirmed appointments "
-            f"moved: {sum(r['moved_confirmed'] for r in later)}.",
+            f"Nights 1-{later[-1]['night']}: run time median {runs[len(runs) // 2]:.1f} s, "
+            f"max {runs[-1]:.1f} s, {under} of {len(later)} under a minute; moved proposed "
+            f"appointments {sum(r['moved_proposed'] for r in later)} in total (max "
+            f"{max(r['moved_proposed'] for r in later)} a night), dropped proposed "
+            f"{sum(r['dropped_proposed'] for r in later)}; confirmed appointments moved: "
+            f"{sum(r['moved_confirmed'] for r in later)}; plan stored from `full` on "
+            f"{sum(r['strategy'] == 'full' for r in later)} nights, from `repair` on "
+            f"{sum(r['strategy'] == 'repair' for r in later)}.",
         ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
+
+
+NOTES = """
+## Notes
+
+**Strategies.** `optimizer nightly` (and `run_nightly`) can re-plan in two ways:
+`full` re-plans every visit after the as-of date, warm-started from the previous version;
+`repair` keeps every previous appointment that still breaks no rule and plans only the
+rest (cancelled visits, visits a new calendar or a cancelled earlier stage invalidated).
+The default `best` runs both (`repair` first, `full` with the rest of the time limit) and
+stores the valid plan of least score. On this shared 2-core machine the `full` re-plan of
+the national instance spends most of its 60 s enumerating ~250,000 intake day routes, so
+its MIPs get seconds: on the first nights it left tens to hundreds of visits unplanned (the
+session/training MIP has no warm start, so at its time limit it keeps everything
+unplanned), later it finds complete plans with more travel than the repaired one. The
+`repair` solve takes well under a second, so with `best` the run time is the losing `full`
+solve plus about 10 s of loading (367 calendars and the travel matrix). With
+`--strategy repair` (second table) every night takes 11-14 s, no proposed appointment moves
+unless a reply or a calendar forces it, and travel drifts up slowly, since nothing that is
+kept is re-optimised (about +5 % over the 30 nights).
+
+**Determinism** ("the same night twice gives the same plan"), measured on night 1 of the
+national example (after a 150 s first plan; 106 proposals and 5 cancellations), two runs
+from identical copies of the scenario folder and store:
+
+| mode | run time (each) | same fingerprint | same plan |
+| --- | ---: | :---: | :---: |
+| `--deterministic --strategy repair` | 13.6 s, 10.5 s (solve 0.5 s) | yes | yes |
+| `--strategy repair` (60 s limit) | 9.5 s, 9.7 s (solve 0.3-0.4 s) | yes | yes |
+| `--deterministic --strategy full` | not finished in 20 min (stopped) | - | - |
+| `--deterministic`, first full plan (night 0) | not finished in 13 min (stopped) | - | - |
+
+`--deterministic` runs every MIP to its optimality tolerance (HiGHS single-threaded,
+seeded, up to the solver's one-hour safety cap). The `repair` MIPs are tiny and finish far
+inside any time limit, so `--strategy repair` is deterministic with or without the flag,
+and that is the way to get reproducible national nights in under a minute. The national
+`full` re-plan proven to optimality does not finish in reasonable time on this machine, so
+`--deterministic` with `full` or `best` is only practical on smaller scenarios (the tests
+check it on the province of Utrecht: identical plans from identical copies, and from the
+same store run twice). Without `--deterministic`, `full` stops at its time limit and the
+clock decides its plan; `best` is then reproducible exactly when `repair` wins, as it did
+on every night but one above. Running the same night again in the same store re-plans from
+the same base version (the newest one as of before that night), so with the same inputs it
+stores the same plan again and tonight's diff is empty. The run's fingerprint (SHA-256 of
+the scenario file, every calendar and data file, the base version, tonight's statuses, the
+as-of date, the seed and the mode) is stored with every run.
+
+**Crash safety** (`tests/test_nightly.py`): a run killed with SIGKILL while solving, and one
+killed inside the write transaction of the new version (the test checks that it holds the
+database's write lock at that moment), leave the store at the previous version: readable,
+`PRAGMA integrity_check` ok, no trace of the killed run; the next run succeeds. A second run
+while one holds the lock stops at once with "another nightly run (pid ..., started at ...)
+holds the lock" and exit status 2.
+"""
 
 
 if __name__ == "__main__":

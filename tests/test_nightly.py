@@ -33,6 +33,7 @@ from optimizer.plan.nightly import (
     PAUSE_ENV,
     PAUSE_SECONDS_ENV,
     effective_statuses,
+    kept_appointments,
     movement,
     night_problem,
     run_nightly,
@@ -40,7 +41,7 @@ from optimizer.plan.nightly import (
 )
 from optimizer.plan.store import PlanStore, StoredAppointment, StoredPlan, uid_for_visit
 from optimizer.timeaxis import MINUTES_PER_DAY
-from tests.factories import at, tiny_problem
+from tests.factories import at, tiny_problem, with_calendar
 
 REPO = Path(__file__).resolve().parents[1]
 PROVINCE = "PV26"
@@ -151,6 +152,21 @@ def test_a_declined_session_takes_its_training_along_a_declined_intake_everythin
     assert night.removed == ("GM0307:intake", "GM0307:session")
 
 
+def test_repair_keeps_every_still_valid_appointment_and_drops_the_invalidated_ones(tiny):
+    problem, base = tiny
+    as_of = date(2023, 1, 9)
+    night = night_problem(problem, base, effective_statuses(base, {}), as_of)
+    unpinned = set(night.previous) - {a.visit_id for a in night.problem.pins}
+    assert {a.visit_id for a in kept_appointments(night)} == unpinned
+    # a new busy day on the date of De Bilt's intake; Amersfoort's intake cancelled
+    day = at(problem, "2023-02-15", "00:00")
+    busy = with_calendar(problem, "GM0310", busy=((day, day + MINUTES_PER_DAY),))
+    statuses = effective_statuses(base, {"GM0307:intake": Status.CANCELLED})
+    night = night_problem(busy, base, statuses, as_of)
+    kept = {a.visit_id for a in kept_appointments(night)}
+    assert kept == unpinned - {"GM0310:intake", "GM0307:intake", "GM0307:session"}
+
+
 def _plan(*appointments: Appointment) -> Plan:
     return Plan(tuple(appointments), (), (), SolveStats("test", 0.0, 0.0, None, 0))
 
@@ -253,8 +269,9 @@ def test_first_night_stores_version_1_with_every_visit_planned_or_explained(nigh
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["full", "best"])
 def test_second_night_keeps_confirmed_replans_cancelled_and_never_moves_the_past(
-    night1, scenario: Path
+    night1, scenario: Path, strategy: str
 ) -> None:
     first = night1[1]
     axis = first.problem.axis
@@ -282,8 +299,12 @@ def test_second_night_keeps_confirmed_replans_cancelled_and_never_moves_the_past
         time_limit=LIMIT,
         drop_folder=drop,
         deterministic=True,
+        strategy=strategy,
     )
     assert (result.version_id, result.base_version) == (2, 1)
+    assert result.strategy in ("full", "repair") and set(result.scores) <= {"full", "repair"}
+    if strategy == "full":
+        assert (result.strategy, list(result.scores)) == ("full", ["full"])
     assert result.applied_updates == 3
     assert any("GM9999" in line for line in result.problems)
     assert not (drop / "replies.csv").exists()  # archived after the commit

@@ -114,6 +114,10 @@ def nightly_command(
     )
     scores = ", ".join(f"{k} {v:,.0f}" for k, v in result.scores.items())
     console.print(f"stored the {result.strategy} plan (scores: {scores})", highlight=False)
+    for name, violations in result.rejected.items():
+        console.print(f"[yellow]the {name} plan broke rules:[/]", highlight=False)
+        for line in violations:
+            console.print(f"  {line}", markup=False, highlight=False)
     for u in result.plan.unplanned:
         console.print(f"[yellow]unplanned[/] {u.visit_id}: {u.reason}", highlight=False)
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items() if k != "total")

@@ -35,7 +35,7 @@ from optimizer.domain import (
     base_id,
 )
 from optimizer.errors import DataError
-from optimizer.timeaxis import TimeAxis, hhmm
+from optimizer.timeaxis import MINUTES_PER_DAY, TimeAxis, hhmm
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,9 @@ def write_intake_instance(
     its feasible intake windows. A window is one day's start range of the planner's own
     reading of the calendars (:func:`optimizer.solve.slots.start_ranges`: working days, office
     hours, the mayor's busy blocks, the deadline), as a date with the earliest and latest
-    start (local time). The windows are sampled with ``seed``, spread over the organisation's
+    start (local time); only windows in which some team member can make the intake alone
+    (from home at ``work_start``, home again by ``work_end``) are kept, unchanged. The
+    windows are sampled with ``seed``, spread over the organisation's
     days: its windows in date order are cut into ``windows_per_org`` equal strata and one is
     drawn from each (all are kept when there are fewer). Organisations without a feasible
     window are left out (listed in ``omitted``). Travel minutes and metres are the problem's
@@ -161,7 +163,7 @@ def write_intake_instance(
     import random
 
     from optimizer.solve.slots import Calendar, start_ranges
-    from optimizer.timeaxis import MINUTES_PER_DAY, fmt_hhmm
+    from optimizer.timeaxis import fmt_hhmm
 
     if windows_per_org < 1:
         raise ValueError(f"windows_per_org must be at least 1, not {windows_per_org}")
@@ -173,10 +175,15 @@ def write_intake_instance(
     )
     clients, omitted = [], []
     for visit in intakes:
+        reach = _reachable_starts(problem, visit, team)
         windows = [
             (day, lo, hi)
             for day, ranges in sorted(start_ranges(problem, visit, cal).items())
             for lo, hi in ranges
+            if any(
+                lo - day * MINUTES_PER_DAY <= last and hi - day * MINUTES_PER_DAY >= first
+                for first, last in reach
+            )
         ]
         if not windows:
             omitted.append(visit.org)
@@ -230,3 +237,17 @@ def write_intake_instance(
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(instance), encoding="utf-8")
     return instance
+
+
+def _reachable_starts(problem: Problem, visit: Visit, team: list[Person]) -> list[tuple[int, int]]:
+    """Per team member who can make ``visit`` alone in a day (from home at ``work_start``,
+    home again by ``work_end``), the earliest and latest start in minutes of the day."""
+    rules, travel = problem.rules, problem.travel
+    starts = []
+    for person in team:
+        there = travel.min(base_id(person.id), visit.org)
+        back = travel.min(visit.org, base_id(person.id))
+        first, last = rules.work_start + there, rules.work_end - back - visit.duration_min
+        if first <= last:
+            starts.append((first, last))
+    return starts

@@ -121,6 +121,11 @@ STRATEGIES = ("best", "full", "repair")
 ``repair``: keep every base appointment that still breaks no rule (:func:`kept_appointments`)
 and plan only the rest (cancelled, new, invalidated visits); ``best``: both, and store the
 valid plan of least :func:`plan_score`."""
+MOVED_PLANNED_SCORE = 1.0
+"""Travel-minute equivalents per moved ``planned`` appointment when the strategies' plans are
+compared: not a cost the solver sees, a preference for the plan that changes fewer entries of
+the people's calendars when two plans are about as good (moving 20 appointments to save 13
+minutes of travel is not worth it; moving 120 to save 17 hours is)."""
 REPAIR_SHARE = 0.25
 """Share of the time limit the ``repair`` solve may use under ``best`` (the rest: ``full``)."""
 
@@ -179,6 +184,8 @@ class NightlyResult:
     """The strategy whose plan was stored (``full`` or ``repair``)."""
     scores: Mapping[str, float] = field(default_factory=dict)
     """:func:`plan_score` of each strategy's plan."""
+    rejected: Mapping[str, list[str]] = field(default_factory=dict)
+    """Strategies whose plan broke a rule (not stored), with the first few violations."""
 
     @property
     def notices(self) -> tuple[Notice, ...]:
@@ -366,14 +373,14 @@ def with_statuses(plan: Plan, previous: Mapping[str, Appointment]) -> Plan:
     appointments = []
     for a in plan.appointments:
         before = previous.get(a.visit_id)
-        same = before is not None and (before.start, before.end, set(before.people)) == (
+        status = Status.PLANNED
+        if before is not None and (before.start, before.end, set(before.people)) == (
             a.start,
             a.end,
             set(a.people),
-        )
-        appointments.append(
-            dataclasses.replace(a, status=before.status if same else Status.PLANNED)  # type: ignore[union-attr]
-        )
+        ):
+            status = before.status
+        appointments.append(dataclasses.replace(a, status=status))
     return dataclasses.replace(plan, appointments=tuple(appointments))
 
 
@@ -406,16 +413,7 @@ def pinned_violations(problem: Problem, plan: Plan) -> tuple[list[Violation], li
     violations = validate(problem, plan)
     if not violations or not problem.pins:
         return violations, []
-    from optimizer.solve.assemble import day_routes
-
-    pinned = {p.visit_id for p in problem.pins}
-    pins_only = Plan(
-        problem.pins,
-        tuple(day_routes(problem, problem.pins)),
-        tuple(Unplanned(v, "not pinned") for v in problem.visits if v not in pinned),
-        plan.stats,
-    )
-    inherent = {(v.rule, v.subject) for v in validate(problem, pins_only)}
+    inherent = {(v.rule, v.subject) for v in validate(problem, _plan_of(problem, problem.pins))}
     blocking = [v for v in violations if (v.rule, v.subject) not in inherent]
     tolerated = [v for v in violations if (v.rule, v.subject) in inherent]
     return blocking, tolerated
@@ -461,8 +459,9 @@ def kept_appointments(night: NightProblem, *, rounds: int = 5) -> tuple[Appointm
 
 
 def plan_score(problem: Problem, previous: Mapping[str, Appointment], plan: Plan) -> float:
-    """The objective the strategies are compared on, in travel-minute equivalents
-    (:mod:`optimizer.solve.objective`): unplanned visits, travel, moved proposed ones."""
+    """The objective the strategies are compared on, in travel-minute equivalents: the
+    solver's weights (:mod:`optimizer.solve.objective`) for unplanned visits, travel and
+    moved proposed appointments, plus :data:`MOVED_PLANNED_SCORE` per moved planned one."""
     from optimizer.solve import objective
 
     unplanned = sum(
@@ -472,8 +471,13 @@ def plan_score(problem: Problem, previous: Mapping[str, Appointment], plan: Plan
         for u in plan.unplanned
         if u.visit_id in problem.visits
     )
-    moved = movement(previous, plan)["moved_proposed"]
-    return unplanned + plan.travel_min + objective.MOVED_PROPOSED * moved
+    moved = movement(previous, plan)
+    return (
+        unplanned
+        + plan.travel_min
+        + objective.MOVED_PROPOSED * moved["moved_proposed"]
+        + MOVED_PLANNED_SCORE * moved["moved_planned"]
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,7 +719,13 @@ def run_nightly(
         clock.lap("validate")
         run_info = _run_info(started, as_of, fingerprint, clock, night, plan, mode, seed)
         run_info = dataclasses.replace(
-            run_info, kpis={**run_info.kpis, "strategy": choice.name, "scores": choice.scores}
+            run_info,
+            kpis={
+                **run_info.kpis,
+                "strategy": choice.name,
+                "scores": choice.scores,
+                "rejected": choice.rejected,
+            },
         )
         if blocking:
             store.record_run(dataclasses.replace(run_info, status="invalid"))
@@ -748,6 +758,7 @@ def run_nightly(
             **_summary(night, plan, base, latest, upto, fingerprint, counts),
             "strategy": choice.name,
             "scores": choice.scores,
+            "rejected": choice.rejected,
         }
         version_id = store.save_version(
             _PausingAppointments(plan.appointments, db),
@@ -780,6 +791,7 @@ def run_nightly(
         tolerated=tuple(tolerated),
         strategy=choice.name,
         scores=choice.scores,
+        rejected=choice.rejected,
     )
 
 
@@ -799,6 +811,8 @@ class _Choice:
     blocking: list[Violation]
     tolerated: list[Violation]
     scores: dict[str, float]
+    rejected: dict[str, list[str]]
+    """Strategies whose plan broke a rule, with the first few violations."""
 
 
 def _solve_strategies(
@@ -833,8 +847,9 @@ def _choose(night: NightProblem, candidates: list[tuple[str, Plan]]) -> _Choice:
         score = plan_score(night.problem, night.previous, plan)
         scored.append((bool(blocking), score, name != "repair", name, plan, blocking, tolerated))
     scores = {name: round(score, 1) for _, score, _, name, *_ in scored}
+    rejected = {c[3]: [str(v) for v in c[5][:5]] for c in scored if c[5]}
     best = min(scored, key=lambda c: c[:3])
-    return _Choice(best[3], best[4], best[5], best[6], scores)
+    return _Choice(best[3], best[4], best[5], best[6], scores, rejected)
 
 
 def _solve(problem: Problem, name: str, time_limit: float, options: _SolveOptions) -> Plan:
