@@ -920,6 +920,7 @@ def why_paragraphs(results: dict[str, dict | None]) -> list[str]:
         ]
     tight_g = _first(rows, variant="tight", method="greedy")
     tight = _first(rows, variant="tight", method="exact", time_limit_s=300.0)
+    tight_fast = _first(rows, variant="tight", method="exact", time_limit_s=60.0)
     if tight_g and tight:
         text = (
             "On the tight variant the comparison understates the planner: it also plans "
@@ -927,7 +928,6 @@ def why_paragraphs(results: dict[str, dict | None]) -> list[str]:
             f"({tight['unplanned']} unplanned against {tight_g['unplanned']}), and every "
             "visit planned adds travel."
         )
-        tight_fast = _first(rows, variant="tight", method="exact", time_limit_s=60.0)
         if tight_fast and tight_fast["unplanned"] < tight["unplanned"]:
             text += (
                 f" But at {tight['time_limit_s']:g} s it leaves {tight['unplanned']} visits "
@@ -936,6 +936,18 @@ def why_paragraphs(results: dict[str, dict | None]) -> list[str]:
                 "picked intake dates that leave later visits no room. The decomposition cannot "
                 "trade intake travel for the feasibility of the later stages; on a scarce team "
                 "that is its main weakness."
+            )
+        gaps = [
+            f"{r['intake_gap'] * 100:.1f} % at {r['time_limit_s']:g} s"
+            for r in (tight_fast, tight)
+            if r and _num(r.get("intake_gap")) is not None and r["intake_gap"] > GOALS["intake_gap"]
+        ]
+        if gaps:
+            text += (
+                " Its intake MIP stops at the time limit above its LP bound ("
+                + ", ".join(gaps)
+                + "): with 3 people the one-route-per-person-day rows bind, and the LP is "
+                "likely less tight and the MIP harder than with 5."
             )
         out += [text, ""]
     if fast:

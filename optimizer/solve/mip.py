@@ -227,7 +227,9 @@ class SparseMip:
         status = h.modelStatusToString(h.getModelStatus())
         has_sol = info.primal_solution_status == 2
         values = np.asarray(h.getSolution().col_value) if has_sol else np.empty(0)
-        objective = info.objective_function_value if has_sol else float("inf")
+        # the objective of the values actually returned: at a time limit HiGHS has been seen
+        # to report an improved objective while handing back the starting solution
+        objective = float(np.dot(self.cost, values)) if has_sol else float("inf")
         return values, objective, info.mip_dual_bound, status
 
     def lp_relaxation(self, *, time_limit: float) -> tuple[float, np.ndarray] | None:
