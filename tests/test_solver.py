@@ -326,3 +326,16 @@ def test_session_whose_only_free_evenings_fall_in_the_recess_says_so():
     [left] = plan.unplanned
     assert left.visit_id == "GM0344:session"
     assert "council recess" in left.reason and "Utrecht" in left.reason
+
+
+@pytest.mark.slow
+def test_half_of_the_reference_plan_pinned_comes_back_unchanged(shared_data):
+    from optimizer.data.intake_bench import read_intake_benchmark
+
+    problem = read_intake_benchmark(shared_data / "bench" / "intake_k8.json").problem
+    first = solved(problem, time_limit=60)
+    pins = first.appointments[::2]
+    again = solved(dataclasses.replace(problem, pins=tuple(pins)), time_limit=60)
+    assert not again.unplanned
+    for pin in pins:
+        assert again.appointment(pin.visit_id) == pin
