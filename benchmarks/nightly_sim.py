@@ -404,14 +404,18 @@ rest (cancelled visits, visits a new calendar or a cancelled earlier stage inval
 The default `best` runs both (`repair` first, `full` with the rest of the time limit) and
 stores the valid plan of least score. On this shared 2-core machine the `full` re-plan of
 the national instance spends most of its 60 s enumerating ~250,000 intake day routes, so
-its MIPs get seconds: on the first nights it left tens to hundreds of visits unplanned (the
-session/training MIP has no warm start, so at its time limit it keeps everything
-unplanned), later it finds complete plans with more travel than the repaired one. The
-`repair` solve takes well under a second, so with `best` the run time is the losing `full`
-solve plus about 10 s of loading (367 calendars and the travel matrix). With
-`--strategy repair` (second table) every night takes 11-14 s, no proposed appointment moves
-unless a reply or a calendar forces it, and travel drifts up slowly, since nothing that is
-kept is re-optimised (about +5 % over the 30 nights).
+its MIPs get seconds. In the run above it always found complete plans, but with more travel
+and more moved appointments than the repaired plan on every night but one (night 20, where
+it saved 504 travel minutes by moving 254 planned, not yet proposed, appointments). In an
+earlier run, with the solver as it was a few commits before, `full` left 82 and 67 visits
+unplanned on nights 1 and 2 (the session/training MIP has no warm start, so at its time
+limit it can keep everything unplanned); `best` stored the repaired plan then too. The
+`repair` solve takes a second or less, so with `best` the run time is the losing `full`
+solve plus about 10 s of loading (367 calendars and the travel matrix): under a minute on
+23 of the 30 nights, 74 s at most. With `--strategy repair` (second table) every night
+takes 11-14 s, no proposed appointment moves unless a reply or a calendar forces it, and
+travel drifts up slowly, since nothing that is kept is re-optimised (+4.7 % over the 30
+nights; +4.5 % with `best`).
 
 **Determinism** ("the same night twice gives the same plan"), measured on night 1 of the
 national example (after a 150 s first plan; 106 proposals and 5 cancellations), two runs
