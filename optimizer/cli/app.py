@@ -21,3 +21,14 @@ app = typer.Typer(
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """The sub-command group ``name`` on :data:`app`, created by whichever command module asks
+    first (modules are imported in name order, so none may assume it owns the group)."""
+    for group in app.registered_groups:
+        if group.name == name and isinstance(group.typer_instance, typer.Typer):
+            return group.typer_instance
+    group = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group

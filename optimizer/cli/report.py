@@ -12,21 +12,9 @@ from pathlib import Path
 
 import typer
 
-from optimizer.cli.app import app, console
+from optimizer.cli.app import app, command_group, console
 
-
-def _export_app() -> typer.Typer:
-    """The ``export`` group, shared with the other exporters' modules (whoever comes first
-    creates it; ``optimizer/cli/store.py`` does the same look-up)."""
-    for group in app.registered_groups:
-        if group.name == "export" and isinstance(group.typer_instance, typer.Typer):
-            return group.typer_instance
-    group = typer.Typer(help="Write the plan in other formats.", no_args_is_help=True)
-    app.add_typer(group, name="export")
-    return group
-
-
-export_app = _export_app()
+export_app = command_group("export", "Write the plan in other formats.")
 
 PlanArgument = typer.Argument(..., help="Plan folder (as `optimizer plan` writes it).")
 AsOfOption = typer.Option(

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from optimizer.cli.app import app, console, err_console
+from optimizer.cli.app import app, command_group, console, err_console
 from optimizer.domain import Organisation, Role, Stage, Status, Visit
 from optimizer.errors import OptimizerError
 from optimizer.export.ics import PersonName
@@ -29,17 +29,7 @@ status_app = typer.Typer(
 app.add_typer(status_app, name="status")
 
 
-def _export_app() -> typer.Typer:
-    """The ``export`` group, shared with other exporters' modules if one made it first."""
-    for group in app.registered_groups:
-        if group.name == "export" and isinstance(group.typer_instance, typer.Typer):
-            return group.typer_instance
-    group = typer.Typer(help="Write the plan in other formats.", no_args_is_help=True)
-    app.add_typer(group, name="export")
-    return group
-
-
-export_app = _export_app()
+export_app = command_group("export", "Write the plan in other formats.")
 
 ScenarioOption = typer.Option(
     None, "--scenario", "-s", help="Scenario TOML file (its data.store is the plan store)."
