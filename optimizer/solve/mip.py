@@ -208,6 +208,7 @@ class SparseMip:
         on_improvement: Callable[[float, float], None] | None,
     ) -> tuple[np.ndarray, float, float, str]:
         """One HiGHS MIP run with the given upper bounds: (values, objective, bound, status)."""
+        began = time.perf_counter()
         h = _highs(time_limit, seed)
         h.setOptionValue("mip_rel_gap", mip_rel_gap)
         h.passModel(self._model(relax=False, upper=upper))
@@ -230,6 +231,14 @@ class SparseMip:
         # the objective of the values actually returned: at a time limit HiGHS has been seen
         # to report an improved objective while handing back the starting solution
         objective = float(np.dot(self.cost, values)) if has_sol else float("inf")
+        reported = info.objective_function_value
+        if start is not None and has_sol and reported < objective - 1e-6 * max(1.0, objective):
+            # HiGHS 1.16 can hand back the starting solution as col_value although it found
+            # (and reports) a better one, e.g. when presolve solves the model: solve again
+            # without the start for the time left
+            left = time_limit - (time.perf_counter() - began)
+            if left > 0.5:
+                return self._run(upper, None, left, seed, mip_rel_gap, on_improvement)
         return values, objective, info.mip_dual_bound, status
 
     def lp_relaxation(self, *, time_limit: float) -> tuple[float, np.ndarray] | None:

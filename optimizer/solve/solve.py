@@ -31,16 +31,31 @@ from optimizer.domain import (
     Plan,
     Problem,
     Role,
+    Skill,
     SolveStats,
     Stage,
     Status,
     Unplanned,
     Visit,
+    base_id,
 )
 from optimizer.solve import objective
 from optimizer.solve.assemble import day_routes
-from optimizer.solve.dayroutes import EnumerationSettings, build_instance, enumerate_routes
+from optimizer.solve.dayroutes import (
+    EnumerationSettings,
+    RouteColumn,
+    build_instance,
+    enumerate_routes,
+)
 from optimizer.solve.greedy import greedy_intakes, greedy_later
+from optimizer.solve.hosted import (
+    HostingSettings,
+    host_days,
+    hosted_columns,
+    intake_windows,
+    single_columns,
+    within_windows,
+)
 from optimizer.solve.intakes import solve_intakes
 from optimizer.solve.later import LaterContext, LaterSettings, solve_later
 from optimizer.solve.reasons import explain
@@ -62,10 +77,16 @@ Progress = Callable[[dict], None]
 
 @dataclass(frozen=True)
 class SolveSettings:
-    intake_share: float = 0.6
-    """Share of the time limit given to the intake master (the rest to stage 2)."""
+    intake_share: float = 0.35
+    """Share of the time limit by which the first intake master must end."""
+    later_share: float = 0.7
+    """Share of the time limit by which stage 2 must end (the rest: the hosted-intake round)."""
+    host_intakes: bool = True
+    """Plan the intakes again once the sessions are placed, also before a team member's
+    session nearby (:mod:`~optimizer.solve.hosted`)."""
     enumeration: EnumerationSettings = EnumerationSettings()
     later: LaterSettings = LaterSettings()
+    hosting: HostingSettings = HostingSettings()
 
 
 def solve(
@@ -110,6 +131,7 @@ def solve(
     ]
     team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
     inst = build_instance(problem, intakes, intake_ranges, team, blocked, cal)
+    columns: list = []
     if method == "greedy":
         stage1 = greedy_intakes(inst)
     else:
@@ -150,14 +172,48 @@ def solve(
             ranges,
             ctx,
             previous=prev,
-            time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
+            time_limit=max(1.0, time_limit * settings.later_share - (time.perf_counter() - began)),
             seed=seed,
             settings=settings.later,
             start=baseline2.chosen,
         )
-    for cand in stage2.chosen:
-        for visit_id, start in zip(cand.visits, cand.starts, strict=True):
-            appointments.append(_appointment(problem.visits[visit_id], cand.people, start, prev))
+    later_appts = [
+        _appointment(problem.visits[visit_id], cand.people, start, prev)
+        for cand in stage2.chosen
+        for visit_id, start in zip(cand.visits, cand.starts, strict=True)
+    ]
+    replan = None
+    if method != "greedy" and settings.host_intakes and stage1.result is not None:
+        report(stage="hosting")
+        reserve = min(2.0, 0.03 * time_limit)
+        replanned = _replan_around_sessions(
+            problem,
+            cal,
+            inst,
+            [*columns, *stage1.chosen],
+            stage1,
+            stage2,
+            later_appts,
+            trainings,
+            ranges,
+            prev,
+            time_limit=max(1.0, time_limit - reserve - (time.perf_counter() - began)),
+            seed=seed,
+            settings=settings,
+        )
+        if replanned is not None:
+            replan, later_appts = replanned
+            appointments = list(problem.pins)
+            for col in replan.chosen:
+                if problem.visits[col.visits[0]].stage is Stage.INTAKE:
+                    for visit_id, start in zip(col.visits, col.starts, strict=True):
+                        visit = problem.visits[visit_id]
+                        appointments.append(_appointment(visit, (col.person,), start, prev))
+            ctx.intake_day.update(
+                {a.org: a.start // MINUTES_PER_DAY for a in appointments if a.stage is Stage.INTAKE}
+            )
+        report(stage="hosting-done")
+    appointments += later_appts
 
     planned = {a.visit_id for a in appointments}
     unplanned = _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2)
@@ -169,34 +225,179 @@ def solve(
         else objective.UNPLANNED_OPTIONAL
         for u in unplanned
     )
-    bounds = [s.result.bound for s in (stage1, stage2) if s.result is not None]
-    if not all(math.isfinite(b) for b in bounds):
-        bounds = []
-    if method == "greedy" or (stage2.result is None and stage2.n_candidates):
-        bounds = []
     stats = SolveStats(
         solver="greedy" if method == "greedy" else "set-partitioning+mip",
         runtime_s=time.perf_counter() - began,
         objective=float(travel + penalty),
-        bound=float(sum(bounds)) if bounds else None,
+        bound=_model_bound(float(travel + penalty), method, stage1, stage2, replan),
         seed=seed,
-        details={
-            "route_columns": stage1.n_columns,
-            "intake_travel_min": sum(c.travel_min for c in stage1.chosen),
-            "later_travel_min": sum(c.travel_min for c in stage2.chosen),
-            "intake_status": stage1.result.status if stage1.result else method,
-            "intake_bound": _finite(stage1.result.bound) if stage1.result else None,
-            "later_candidates": stage2.n_candidates,
-            "later_status": stage2.result.status if stage2.result else method,
-            "later_bound": _finite(stage2.result.bound) if stage2.result else None,
-            "time_limit_s": time_limit,
-        },
+        details=_details(problem, routes, stage1, stage2, replan, time_limit, method),
     )
     plan = Plan(
         tuple(sorted(appointments, key=lambda a: (a.start, a.visit_id))), routes, unplanned, stats
     )
     report(stage="done", objective=stats.objective, planned=len(planned))
     return plan
+
+
+def _model_bound(objective_value: float, method: str, stage1, stage2, replan) -> float | None:
+    """The plan's objective less the gaps the stage MIPs behind it left open (each against its
+    own dual bound): a bound over the solver's models, each given the stages before it (the
+    intake dates for stage 2, the sessions for the re-planning round). None without bounds."""
+    if method == "greedy" or (stage2.result is None and stage2.n_candidates):
+        return None
+    last = replan if replan is not None else stage1
+    open_gap = 0.0
+    for stage in (last, stage2):
+        if stage.result is None:
+            continue
+        if not math.isfinite(stage.result.bound):
+            return None
+        open_gap += max(0.0, stage.result.objective - stage.result.bound)
+    return objective_value - open_gap
+
+
+def _details(problem: Problem, routes, stage1, stage2, replan, time_limit: float, method: str):
+    """What each stage did (for the benchmark and the planner's log)."""
+    by_role: dict[Role, int] = defaultdict(int)
+    for route in routes:
+        by_role[problem.people[route.person].role] += route.travel_min
+    details = {
+        "route_columns": stage1.n_columns,
+        "intake_travel_min": sum(c.travel_min for c in stage1.chosen),
+        "later_travel_min": sum(c.travel_min for c in stage2.chosen),
+        "intake_status": stage1.result.status if stage1.result else method,
+        "intake_bound": _finite(stage1.result.bound) if stage1.result else None,
+        "later_candidates": stage2.n_candidates,
+        "later_status": stage2.result.status if stage2.result else method,
+        "later_bound": _finite(stage2.result.bound) if stage2.result else None,
+        "team_travel_min": by_role[Role.TEAM],
+        "trainer_travel_min": by_role[Role.TRAINER],
+        "time_limit_s": time_limit,
+    }
+    if replan is not None and replan.result is not None:
+        details |= {
+            "replan_columns": replan.n_columns,
+            "replan_status": replan.result.status,
+            "replan_objective": replan.result.objective,
+            "replan_bound": _finite(replan.result.bound),
+        }
+    mixed = [r for r in routes if len({problem.visits[v].stage for v in r.visits}) > 1]
+    details["mixed_days"] = len(mixed)
+    return details
+
+
+def _replan_around_sessions(
+    problem: Problem,
+    cal: Calendar,
+    inst,
+    pool: Sequence,
+    stage1,
+    stage2,
+    later_appts: list[Appointment],
+    trainings: Sequence[Visit],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    prev: dict[str, Appointment],
+    *,
+    time_limit: float,
+    seed: int,
+    settings: SolveSettings,
+):
+    """Intakes and trainings planned again with the sessions of stage 2 fixed.
+
+    Intakes: the stage-1 routes that keep every placed session's lag, plus intakes hosted on
+    the team members' session days (:mod:`~optimizer.solve.hosted`). Trainings: one-visit
+    days of their nearest trainers after their session + 14 days, plus trainings hosted on a
+    trainer's session day. One set-partitioning MIP (the roles share no rows), warm-started
+    from the current plan, so the result is never worse. Returns the new intake solution and
+    the later appointments (the sessions, the new trainings), or None without a plan.
+    """
+    sessions = [a for a in later_appts if a.stage is Stage.SESSION]
+    hosts = host_days(problem, sessions)
+    windows = intake_windows(problem, sessions)
+    taken = {(p, a.start // MINUTES_PER_DAY) for a in sessions for p in a.people}
+    intakes = inst.visits
+    org_of = {v.id: v.org for v in intakes}
+    seen: set = set()
+    columns = []
+    for col in within_windows(pool, org_of, windows, taken):
+        key = (col.person, col.day, col.visits)
+        if key not in seen:
+            seen.add(key)
+            columns.append(col)
+    columns += hosted_columns(inst, hosts.values(), windows, settings.hosting)
+    train_visits, train_cols, train_start = _training_columns(
+        problem, cal, stage2, sessions, trainings, ranges, taken, settings
+    )
+    result = solve_intakes(
+        [*intakes, *train_visits],
+        [*columns, *train_cols],
+        previous=prev,
+        time_limit=time_limit,
+        seed=seed,
+        start_routes=[*stage1.chosen, *train_start],
+    )
+    if result.result is None or not result.result.feasible:
+        return None
+    replanned = {v.id for v in train_visits}
+    later = [a for a in later_appts if a.visit_id not in replanned]
+    for col in result.chosen:
+        if problem.visits[col.visits[0]].stage is Stage.TRAINING:
+            for visit_id, start in zip(col.visits, col.starts, strict=True):
+                later.append(_appointment(problem.visits[visit_id], (col.person,), start, prev))
+    return result, later
+
+
+def _training_columns(problem, cal, stage2, sessions, trainings, ranges, taken, settings):
+    """The trainings to plan again (those whose session is placed, or that have none), their
+    columns (one-visit days and days hosted by the trainer's sessions) and the stage-2
+    choices as the warm start."""
+    rules = problem.rules
+    session_day = {a.org: a.start // MINUTES_PER_DAY for a in sessions}
+    session_day |= {
+        a.org: a.start // MINUTES_PER_DAY for a in problem.pins if a.stage is Stage.SESSION
+    }
+    has_session = {v.org for v in problem.visits.values() if v.stage is Stage.SESSION}
+    visits, cut = [], []
+    for v in trainings:
+        if v.org in has_session and v.org not in session_day:
+            continue
+        first = session_day.get(v.org, -rules.training_lag_min_days) + rules.training_lag_min_days
+        visits.append(v)
+        cut.append({d: r for d, r in ranges[v.id].items() if d >= first})
+    trainers = sorted(p.id for p in problem.people.values() if p.role is Role.TRAINER)
+    blocked: dict[str, set[int]] = defaultdict(set, _pinned_days(problem))
+    for person, day in taken:
+        blocked[person].add(day)
+    inst = build_instance(problem, visits, cut, trainers, blocked, cal)
+
+    def can_do(person: str, visit: Visit) -> bool:
+        return (visit.skill or Skill.GROUP_TRAINING) in problem.people[person].skills
+
+    later = settings.later
+    columns = single_columns(
+        inst,
+        can_do,
+        persons_per_visit=later.trainers_per_visit,
+        days_per_visit=later.days_per_visit,
+        max_days_tried=later.max_days_tried,
+    )
+    hosts = [h for h in host_days(problem, sessions).values() if h.person in trainers]
+    columns += hosted_columns(inst, hosts, {}, settings.hosting, can_do)
+    ids = {v.id for v in visits}
+    start = [
+        RouteColumn(c.people[0], c.day, c.visits, c.starts, c.travel_min, _metres(problem, c))
+        for c in stage2.chosen
+        if c.visits[0] in ids
+    ]
+    return visits, columns, start
+
+
+def _metres(problem: Problem, cand) -> int:
+    """Metres of a one-person candidate's day (home -> visits -> home)."""
+    home = base_id(cand.people[0])
+    stops = [home, *(problem.visits[v].org for v in cand.visits), home]
+    return sum(problem.travel.m(a, b) for a, b in zip(stops, stops[1:], strict=False))
 
 
 def _reporter(progress: Progress | None, began: float) -> Callable[..., None]:

@@ -1,0 +1,245 @@
+"""Intakes on a team member's session days: the second intake round.
+
+Stage 1 places the intakes before anything else is known, so a team member's session days
+(stage 2) are mostly one long round trip for one or two sessions. Once the sessions are placed,
+the intakes are planned again (:func:`hosted_columns` + the stage-1 routes, one more
+set-partitioning MIP): an intake may now also go *before the session* on a team member's
+session day nearby (a *hosted* intake), paying only the detour. Each intake must still fall in
+its organisation's lag period, read backwards from the session placed in stage 2 (session - 182
+.. session - 28 days), so the sessions stay valid as they are.
+
+A hosted column is a :class:`~optimizer.solve.dayroutes.RouteColumn` on the host's person-day
+whose ``travel_min`` / ``travel_m`` are the detour (home -> intakes -> first session, instead of
+home -> first session); the master's rows are unchanged: each intake once, each person-day at
+most one column.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from optimizer.domain import Appointment, Problem, Stage, Visit, base_id
+from optimizer.solve.dayroutes import IntakeInstance, RouteColumn, time_route
+from optimizer.solve.slots import StartRange, person_free, spread_order
+from optimizer.timeaxis import MINUTES_PER_DAY
+
+
+@dataclass(frozen=True)
+class HostingSettings:
+    """How hosted intakes are searched."""
+
+    max_leg_min: int = 60
+    """Longest drive from a hosted intake to the day's first session (minutes)."""
+    max_candidates: int = 12
+    """Nearest intakes (by that drive) tried per host day, alone and in pairs."""
+
+
+@dataclass(frozen=True)
+class HostDay:
+    """A person's day that already holds fixed appointments (sessions)."""
+
+    person: str
+    day: int
+    first_org: str
+    first_start: int
+    n_visits: int
+    back: int
+    """Minute the person is home again (axis minutes)."""
+
+
+def host_days(
+    problem: Problem, appointments: Iterable[Appointment]
+) -> dict[tuple[str, int], HostDay]:
+    """Every person-day holding ``appointments`` (the fixed ones: sessions), as hosts."""
+    by_day: dict[tuple[str, int], list[Appointment]] = defaultdict(list)
+    for appt in appointments:
+        for person in appt.people:
+            by_day[(person, appt.start // MINUTES_PER_DAY)].append(appt)
+    out = {}
+    for (person, day), appts in by_day.items():
+        appts.sort(key=lambda a: a.start)
+        last = appts[-1]
+        back = last.end + problem.travel.min(last.org, base_id(person))
+        out[(person, day)] = HostDay(person, day, appts[0].org, appts[0].start, len(appts), back)
+    return out
+
+
+def intake_windows(
+    problem: Problem, appointments: Iterable[Appointment]
+) -> dict[str, tuple[int, int]]:
+    """Organisation -> (first, last) day index its intake may take so that its placed session
+    keeps the lag rule: session - ``session_lag_max_days`` .. session - ``session_lag_min_days``."""
+    rules = problem.rules
+    out = {}
+    for appt in appointments:
+        if appt.stage is Stage.SESSION:
+            day = appt.start // MINUTES_PER_DAY
+            out[appt.org] = (day - rules.session_lag_max_days, day - rules.session_lag_min_days)
+    return out
+
+
+def _latest_start(ranges: Sequence[StartRange], latest: int) -> int | None:
+    """The latest start in ``ranges`` at or before ``latest``, or None."""
+    best = None
+    for lo, hi in ranges:
+        if lo <= latest:
+            candidate = min(hi, latest)
+            best = candidate if best is None else max(best, candidate)
+    return best
+
+
+def _time_before(
+    inst: IntakeInstance, host: HostDay, order: Sequence[int]
+) -> tuple[int, ...] | None:
+    """Latest starts of the intakes ``order`` (indices into ``inst.visits``) so that the team
+    member reaches the host's first session in time; None if the day does not allow it."""
+    problem = inst.problem
+    rules = problem.rules
+    mins = inst.minutes
+    index = problem.travel.index
+    deadline = host.first_start
+    here = index[host.first_org]
+    starts: list[int] = []
+    for i in reversed(order):
+        visit = inst.visits[i]
+        there = inst.loc[visit.id]
+        day_ranges = inst.ranges[i].get(host.day)
+        if not day_ranges:
+            return None
+        start = _latest_start(day_ranges, deadline - int(mins[there, here]) - visit.duration_min)
+        if start is None:
+            return None
+        starts.append(start)
+        deadline, here = start, there
+    starts.reverse()
+    base = host.day * MINUTES_PER_DAY
+    leave = starts[0] - int(mins[inst.loc[host.person], inst.loc[inst.visits[order[0]].id]])
+    if leave < base + rules.work_start or host.back - leave > rules.max_work_min_per_day:
+        return None
+    if not person_free(problem.people[host.person], (leave, host.first_start)):
+        return None
+    return tuple(starts)
+
+
+def _detour(inst: IntakeInstance, host: HostDay, order: Sequence[int]) -> tuple[int, int]:
+    """Extra minutes and metres of home -> intakes -> first session over home -> first session."""
+    index = inst.problem.travel.index
+    home, first = inst.loc[host.person], index[host.first_org]
+    stops = [home, *(inst.loc[inst.visits[i].id] for i in order), first]
+    minutes = sum(int(inst.minutes[a, b]) for a, b in itertools.pairwise(stops))
+    metres = sum(int(inst.metres[a, b]) for a, b in itertools.pairwise(stops))
+    return (
+        minutes - int(inst.minutes[home, first]),
+        metres - int(inst.metres[home, first]),
+    )
+
+
+def hosted_columns(
+    inst: IntakeInstance,
+    hosts: Iterable[HostDay],
+    windows: dict[str, tuple[int, int]],
+    settings: HostingSettings = HostingSettings(),
+    can_do: Callable[[str, Visit], bool] | None = None,
+) -> list[RouteColumn]:
+    """Every hosted column: one or two of ``inst``'s visits before a host day's first session.
+
+    Hosts whose person is not among ``inst.persons`` are skipped. A visit is tried on a host
+    day when the day lies in its window (``windows``, by organisation; no window: any day it has
+    start ranges on), the host's person ``can_do`` it (default: everybody), it is at most
+    ``max_leg_min`` from the first session, and the day keeps at most ``max_visits_per_day``
+    visits. Among those, the ``max_candidates`` nearest are tried alone, and in pairs in both
+    orders.
+    """
+    rules = inst.problem.rules
+    mins = inst.minutes
+    index = inst.problem.travel.index
+    by_day: dict[int, list[int]] = defaultdict(list)
+    for i, visit in enumerate(inst.visits):
+        lo, hi = windows.get(visit.org, (0, 1 << 30))
+        for day in inst.ranges[i]:
+            if lo <= day <= hi:
+                by_day[day].append(i)
+    persons = set(inst.persons)
+    out: list[RouteColumn] = []
+    for host in hosts:
+        room = rules.max_visits_per_day - host.n_visits
+        if room <= 0 or host.person not in persons:
+            continue
+        first = index[host.first_org]
+        near = sorted(
+            (int(mins[inst.loc[inst.visits[i].id], first]), i)
+            for i in by_day.get(host.day, ())
+            if mins[inst.loc[inst.visits[i].id], first] <= settings.max_leg_min
+            and (can_do is None or can_do(host.person, inst.visits[i]))
+        )[: settings.max_candidates]
+        members = [i for _, i in near]
+        orders: list[tuple[int, ...]] = [(i,) for i in members]
+        if room >= 2:
+            orders += list(itertools.permutations(members, 2))
+        for order in orders:
+            starts = _time_before(inst, host, order)
+            if starts is None:
+                continue
+            minutes, metres = _detour(inst, host, order)
+            visits = tuple(inst.visits[i].id for i in order)
+            out.append(RouteColumn(host.person, host.day, visits, starts, minutes, metres))
+    return out
+
+
+def within_windows(
+    columns: Iterable[RouteColumn],
+    org_of: dict[str, str],
+    windows: dict[str, tuple[int, int]],
+    taken: set[tuple[str, int]],
+) -> list[RouteColumn]:
+    """The stage-1 route columns still allowed: not on a taken person-day and every intake
+    inside its organisation's window."""
+    out = []
+    for col in columns:
+        if (col.person, col.day) in taken:
+            continue
+        ok = True
+        for visit_id in col.visits:
+            lo, hi = windows.get(org_of[visit_id], (0, 1 << 30))
+            if not lo <= col.day <= hi:
+                ok = False
+                break
+        if ok:
+            out.append(col)
+    return out
+
+
+def single_columns(
+    inst: IntakeInstance,
+    can_do: Callable[[str, Visit], bool],
+    *,
+    persons_per_visit: int = 3,
+    days_per_visit: int = 12,
+    max_days_tried: int = 80,
+) -> list[RouteColumn]:
+    """One-visit day routes (home -> visit -> home, back by ``work_end``) of each visit by its
+    ``persons_per_visit`` nearest persons who ``can_do`` it, on up to ``days_per_visit`` days
+    spread over the visit's usable days."""
+    mins, metres = inst.minutes, inst.metres
+    out: list[RouteColumn] = []
+    for i, visit in enumerate(inst.visits):
+        v = inst.loc[visit.id]
+        able = [p for p in inst.persons if can_do(p, visit)]
+        trips = {p: int(mins[inst.loc[p], v] + mins[v, inst.loc[p]]) for p in able}
+        for person in sorted(able, key=lambda p: (trips[p], p))[:persons_per_visit]:
+            days = [d for d in sorted(inst.ranges[i]) if inst.usable[person][d]]
+            found = 0
+            for day in spread_order(days, days_per_visit, max_days_tried, i):
+                starts = time_route(inst, person, day, (i,))
+                if starts is None:
+                    continue
+                home = inst.loc[person]
+                dist = int(metres[home, v] + metres[v, home])
+                out.append(RouteColumn(person, day, (visit.id,), starts, trips[person], dist))
+                found += 1
+                if found >= days_per_visit:
+                    break
+    return out

@@ -1,0 +1,119 @@
+"""The re-planning round around the placed sessions (``optimizer.solve.hosted``): an intake or a
+training moves onto a person's session day nearby when that saves a drive, without breaking the
+session's lag rule; every plan passes the independent validator."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from optimizer.domain import Problem
+from optimizer.plan.validate import validate
+from optimizer.solve.hosted import HostDay, _latest_start, hosted_columns
+from optimizer.solve.solve import SolveSettings, solve
+from tests.factories import at, tiny_problem
+from tests.test_solver import day_of, with_available
+
+WITHOUT_HOSTING = SolveSettings(host_intakes=False)
+
+
+def _valid(problem: Problem, **options):
+    plan = solve(problem, time_limit=20, seed=0, **options)
+    violations = validate(problem, plan)
+    assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
+    assert not plan.unplanned, plan.unplanned
+    return plan
+
+
+def _intake_near_a_session() -> Problem:
+    """Utrecht (session on the evening of 5 April only) and Zeist next door, whose mayor is
+    free on 2 March and on 5 April: the first intake plan takes 2 March."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0355"], people=["T1", "R2"], sessions=("GM0344",), trainings={}
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-03-01", "09:00", "12:00"), ("2023-04-05", "19:00", "22:30")
+    )
+    return with_available(
+        problem, "GM0355", ("2023-03-02", "09:00", "17:00"), ("2023-04-05", "09:00", "17:00")
+    )
+
+
+def test_intake_moves_onto_the_afternoon_before_a_nearby_evening_session():
+    problem = _intake_near_a_session()
+    plan = _valid(problem)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 4, 5)
+    assert day_of(problem, plan, "GM0355:intake") == date(2023, 4, 5)
+    assert plan.appointment("GM0355:intake").people == ("T1",)
+    assert plan.appointment("GM0355:intake").end <= plan.appointment("GM0344:session").start
+    unhosted = _valid(problem, settings=WITHOUT_HOSTING)
+    assert day_of(problem, unhosted, "GM0355:intake") == date(2023, 3, 2)
+    assert plan.travel_min < unhosted.travel_min
+
+
+def test_intake_is_not_hosted_where_its_own_session_would_lose_the_lag():
+    """Utrecht's own intake may not move onto its session day (it would cost no drive at all):
+    the session needs 28 days."""
+    problem = tiny_problem(orgs=["GM0344"], people=["T1", "R2"], sessions=("GM0344",), trainings={})
+    problem = with_available(
+        problem,
+        "GM0344",
+        ("2023-03-01", "09:00", "12:00"),
+        ("2023-04-05", "09:00", "17:00"),
+        ("2023-04-05", "19:00", "22:30"),
+    )
+    plan = _valid(problem)
+    session = day_of(problem, plan, "GM0344:session")
+    assert (session - day_of(problem, plan, "GM0344:intake")).days >= 28
+
+
+def test_training_moves_onto_the_morning_of_its_trainers_session_day():
+    """De Bilt's training (requested in April) and Utrecht's session (afternoon of 5 April
+    only, with R1, the one session trainer): stage 2 puts the training on 20 April, the
+    re-planning round before the session on 5 April."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0310"],
+        people=["T1", "R1"],
+        sessions=("GM0344",),
+        trainings={"GM0310": (date(2023, 4, 1), date(2023, 4, 30))},
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-03-01", "09:00", "12:00"), ("2023-04-05", "13:00", "17:00")
+    )
+    problem = with_available(
+        problem,
+        "GM0310",
+        ("2023-03-01", "09:00", "17:00"),
+        ("2023-04-05", "09:00", "12:30"),
+        ("2023-04-20", "09:00", "17:00"),
+    )
+    plan = _valid(problem)
+    assert day_of(problem, plan, "GM0310:training") == date(2023, 4, 5)
+    assert plan.appointment("GM0310:training").people == ("R1",)
+    unhosted = _valid(problem, settings=WITHOUT_HOSTING)
+    assert day_of(problem, unhosted, "GM0310:training") == date(2023, 4, 20)
+    assert plan.travel_min < unhosted.travel_min
+
+
+def test_no_hosted_column_on_a_day_that_is_already_full():
+    problem = _intake_near_a_session()
+    from optimizer.solve.dayroutes import build_instance
+    from optimizer.solve.slots import Calendar, start_ranges
+
+    cal = Calendar.of(problem)
+    intake = problem.visits["GM0355:intake"]
+    inst = build_instance(problem, [intake], [start_ranges(problem, intake, cal)], ["T1"], {}, cal)
+    day = (date(2023, 4, 5) - problem.horizon_start).days
+    start = at(problem, "2023-04-05", "19:00")
+    host = HostDay("T1", day, "GM0344", start, 1, start + 180)
+    assert len(hosted_columns(inst, [host], {})) == 1
+    full = dataclasses.replace(host, n_visits=problem.rules.max_visits_per_day)
+    assert hosted_columns(inst, [full], {}) == []
+    closed = {"GM0355": (day + 1, day + 100)}
+    assert hosted_columns(inst, [host], closed) == []
+
+
+def test_latest_start_picks_the_last_moment_before_the_limit():
+    assert _latest_start([(100, 200), (300, 400)], 350) == 350
+    assert _latest_start([(100, 200), (300, 400)], 250) == 200
+    assert _latest_start([(100, 200)], 50) is None
