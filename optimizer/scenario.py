@@ -82,6 +82,8 @@ class DataSection(_Strict):
     in ``people/<ID>.ics``."""
     requests_csv: str = "requests.csv"
     """Which organisations accepted a session or requested a training."""
+    cache_dir: str = ""
+    """Cache of the parsed calendar files; empty: ``<scenario folder>/.cache/calendars``."""
     store: str = "plans.sqlite"
 
 

@@ -35,19 +35,31 @@ half for the example scenario's 354 organisation calendars. Events in the common
 EXDATE, RDATE) therefore go through a fast path (section "ICS: the fast path") that reads them
 directly and expands series with dateutil's rrule, as recurring_ical_events does; everything
 else, and every error, stays with icalendar. The tests check that both give the same result.
+
+Cache: given a ``cache_dir`` the folder loaders keep what each file gave there and read it back
+while the file (by content hash) and the axis, ``until`` and parser are unchanged, a few
+milliseconds instead of a parse (section "the parsed-calendar cache"; ``OPTIMIZER_NO_CACHE=1``
+switches it off).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
+import os
+import pickle
 import re
+import sys
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
@@ -751,11 +763,14 @@ def read_ics(path: Path, axis: TimeAxis, *, until: date) -> IcsCalendar:
     return _read_ics(Path(path), axis, until, fast=True)
 
 
-def _read_ics(path: Path, axis: TimeAxis, until: date, *, fast: bool) -> IcsCalendar:
+def _read_ics(
+    path: Path, axis: TimeAxis, until: date, *, fast: bool, raw: bytes | None = None
+) -> IcsCalendar:
     """:func:`read_ics`; ``fast=False`` leaves every event to icalendar and
-    recurring_ical_events (the reference the fast path is tested against)."""
+    recurring_ical_events (the reference the fast path is tested against). ``raw``: the
+    file's bytes if already read (else they are read from ``path``)."""
     try:
-        data: str | bytes = path.read_bytes()
+        data: str | bytes = path.read_bytes() if raw is None else raw
     except OSError as exc:
         raise CalendarError(f"{path}: cannot read the calendar file: {exc.strerror}") from exc
     events: list[_FastEvent] = []
@@ -780,12 +795,20 @@ def _read_ics(path: Path, axis: TimeAxis, until: date, *, fast: bool) -> IcsCale
 
 
 def _csv_rows(
-    path: Path, required: tuple[str, ...], *, optional: tuple[str, ...]
+    path: Path,
+    required: tuple[str, ...],
+    *,
+    optional: tuple[str, ...],
+    raw: bytes | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a ``,``- or ``;``-separated CSV with a header naming ``required`` (and
-    possibly ``optional``) columns, as ``(line number, row)``; blank lines are skipped."""
+    possibly ``optional``) columns, as ``(line number, row)``; blank lines are skipped.
+    ``raw``: the file's bytes if already read."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if raw is None:
+            text = path.read_text(encoding="utf-8-sig")
+        else:  # as read_text does it: universal newlines
+            text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read()
     except (OSError, UnicodeDecodeError) as exc:
         raise CalendarError(f"{path}: cannot read the CSV file: {exc}") from exc
     header_line = next((line for line in text.splitlines() if line.strip()), "")
@@ -842,10 +865,21 @@ def read_calendar_csv(
     given, to the end of ``until``. An unknown code (when ``known_codes`` is given), a bad
     datetime or kind, or end <= start raises :class:`CalendarError` naming file and line.
     """
-    path = Path(path)
+    return _read_calendar_csv(Path(path), axis, known_codes, until)
+
+
+def _read_calendar_csv(
+    path: Path,
+    axis: TimeAxis,
+    known_codes: Collection[str] | None,
+    until: date | None,
+    raw: bytes | None = None,
+) -> dict[str, IcsCalendar]:
+    """:func:`read_calendar_csv`; ``raw``: the file's bytes if already read."""
     known = set(known_codes) if known_codes is not None else None
     builders: dict[str, _Builder] = {}
-    for line, row in _csv_rows(path, ("code", "start", "end"), optional=("kind",)):
+    rows = _csv_rows(path, ("code", "start", "end"), optional=("kind",), raw=raw)
+    for line, row in rows:
         code = row["code"].strip()
         if not code:
             _fail(path, line, "code is empty")
@@ -871,6 +905,137 @@ def read_calendar_csv(
     return {code: b.build() for code, b in builders.items()}
 
 
+# ---- the parsed-calendar cache
+#
+# Reading the example scenario's 367 calendar files takes 10-20 s, nearly all of it ICS parsing
+# and series expansion, and planners re-run every night on mostly unchanged files. So the
+# folder loaders can keep what each file gave in a cache folder, one pickle per file. An entry
+# is used only if everything that decides the result is unchanged: the file's bytes (a
+# blake2b hash; reading and hashing all files takes a few hundredths of a second, so size
+# and mtime are not trusted instead: a touched but unchanged file is not read again, a
+# rewritten one always is), its resolved path, the axis, ``until``, the parser version and
+# the versions of Python, the parsing libraries and the time-zone data. The codes a file may
+# hold (``known``) are checked on every use, so an entry is not tied to them. Entries are
+# written atomically (temporary file and rename); an unreadable or corrupt entry is ignored
+# and rewritten; a file with an error is never cached, so its error is raised every time.
+
+CALENDAR_PARSER_VERSION = 1
+"""Version of what reading a calendar file gives: bump it whenever reading changes, so that
+the cached results of the old version are no longer used."""
+
+NO_CACHE_ENV = "OPTIMIZER_NO_CACHE"
+"""Environment variable: ``1`` (any value but empty, ``0``, ``false``, ``no``, ``off``) makes
+the loaders read every calendar file afresh, neither reading nor writing the cache."""
+
+_PARSER_PACKAGES = ("icalendar", "recurring-ical-events", "python-dateutil", "x-wr-timezone")
+
+
+def calendar_cache_disabled() -> bool:
+    """Whether ``$OPTIMIZER_NO_CACHE`` switches the parsed-calendar cache off."""
+    value = os.environ.get(NO_CACHE_ENV, "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
+@lru_cache(maxsize=1)
+def _parser_identity() -> tuple[str, ...]:
+    """The parser version, Python's version and those of the parsing libraries and the
+    time-zone data (``tzdata``, else the system's zoneinfo)."""
+    found = []
+    for name in (*_PARSER_PACKAGES, "tzdata"):
+        try:
+            found.append(f"{name}={package_version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}=-")
+    return (f"parser={CALENDAR_PARSER_VERSION}", f"python={sys.version}", *found)
+
+
+def _cache_identity(path: Path, axis: TimeAxis, until: date) -> str:
+    """Everything besides the file's bytes that decides what it gives."""
+    return repr((_parser_identity(), os.path.realpath(path), repr(axis), AMSTERDAM.key, until))
+
+
+def _cache_entry_path(cache_dir: Path, path: Path, identity: str) -> Path:
+    """``<cache_dir>/<file stem>-<hash of the identity>.pickle``: one entry per file, axis and
+    ``until``, overwritten when the file changes."""
+    key = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", path.stem)[:40]
+    return Path(cache_dir) / f"{stem}-{key}.pickle"
+
+
+def _load_cache_entry(entry: Path, identity: str, digest: bytes) -> dict[str, IcsCalendar] | None:
+    """The calendars stored in ``entry`` for this identity and content, None if there are
+    none (missing, stale, unreadable or corrupt)."""
+    try:
+        with entry.open("rb") as file:
+            stored = pickle.load(file)
+    except Exception:  # missing, unreadable, or corrupt (which fails in many ways): rebuild
+        return None
+    if not isinstance(stored, dict) or stored.get("identity") != identity:
+        return None
+    calendars = stored.get("calendars")
+    if stored.get("digest") != digest or not isinstance(calendars, dict):
+        return None
+    if not all(isinstance(c, IcsCalendar) for c in calendars.values()):
+        return None
+    return calendars
+
+
+def _store_cache_entry(
+    entry: Path, identity: str, digest: bytes, calendars: dict[str, IcsCalendar]
+) -> None:
+    """Write ``entry`` atomically (temporary file, then rename); a failure (read-only or full
+    disk) only means no cache."""
+    data = pickle.dumps(
+        {"identity": identity, "digest": digest, "calendars": calendars}, protocol=5
+    )
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, entry)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError:
+        pass
+
+
+def _parse_calendar_file(
+    path: Path,
+    axis: TimeAxis,
+    until: date,
+    known: Collection[str] | None,
+    raw: bytes | None = None,
+) -> dict[str, IcsCalendar]:
+    """Read one calendar file (``raw``: its bytes if already read): a CSV per code in its
+    code column, an ICS file under its file name."""
+    if path.suffix.lower() == ".csv":
+        return _read_calendar_csv(path, axis, known, until, raw)
+    return {path.stem: _read_ics(path, axis, until, fast=True, raw=raw)}
+
+
+def _read_cached(
+    path: Path, axis: TimeAxis, until: date, known: Collection[str] | None, cache_dir: Path
+) -> dict[str, IcsCalendar]:
+    """:func:`_parse_calendar_file` through the cache in ``cache_dir``."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return _parse_calendar_file(path, axis, until, known)  # raises the usual error
+    identity = _cache_identity(path, axis, until)
+    entry = _cache_entry_path(cache_dir, path, identity)
+    digest = hashlib.blake2b(raw, digest_size=32).digest()
+    calendars = _load_cache_entry(entry, identity, digest)
+    if calendars is not None and (known is None or all(code in known for code in calendars)):
+        return {code: replace(c, sources=(path,)) for code, c in calendars.items()}
+    calendars = _parse_calendar_file(path, axis, until, known, raw)
+    _store_cache_entry(entry, identity, digest, calendars)
+    return calendars
+
+
 # ---- folders
 
 
@@ -882,16 +1047,26 @@ def calendar_files(folder: Path) -> list[Path]:
 
 
 def read_calendar_file(
-    path: Path, axis: TimeAxis, *, until: date, known: Collection[str] | None, what: str
+    path: Path,
+    axis: TimeAxis,
+    *,
+    until: date,
+    known: Collection[str] | None,
+    what: str,
+    cache_dir: Path | None = None,
 ) -> dict[str, IcsCalendar]:
     """One calendar file of a folder: ``<ID>.ics`` (the file name is the code) or a CSV with
-    a code column. ``what`` names the kind of code in messages (``organisation``)."""
-    if path.suffix.lower() == ".csv":
-        return read_calendar_csv(path, axis, known_codes=known, until=until)
-    code = path.stem
-    if known is not None and code not in known:
-        raise CalendarError(f"{path}: the file name {code!r} is not a known {what} code")
-    return {code: read_ics(path, axis, until=until)}
+    a code column. ``what`` names the kind of code in messages (``organisation``).
+
+    With a ``cache_dir`` (and ``$OPTIMIZER_NO_CACHE`` not set) the result is kept there and
+    reused while the file and everything else that decides it are unchanged (see the section
+    "the parsed-calendar cache"); errors are the same either way."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv" and known is not None and path.stem not in known:
+        raise CalendarError(f"{path}: the file name {path.stem!r} is not a known {what} code")
+    if cache_dir is None or calendar_cache_disabled():
+        return _parse_calendar_file(path, axis, until, known)
+    return _read_cached(path, axis, until, known, Path(cache_dir))
 
 
 def _merge_into(target: dict[str, IcsCalendar], calendars: Mapping[str, IcsCalendar]) -> None:
@@ -900,33 +1075,55 @@ def _merge_into(target: dict[str, IcsCalendar], calendars: Mapping[str, IcsCalen
 
 
 def _load_folder(
-    folder: Path, axis: TimeAxis, until: date, known: Collection[str] | None, what: str
+    folder: Path,
+    axis: TimeAxis,
+    until: date,
+    known: Collection[str] | None,
+    what: str,
+    cache_dir: Path | None = None,
 ) -> dict[str, IcsCalendar]:
     known = set(known) if known is not None else None
     result: dict[str, IcsCalendar] = {}
     for path in calendar_files(folder):
-        _merge_into(result, read_calendar_file(path, axis, until=until, known=known, what=what))
+        calendars = read_calendar_file(
+            path, axis, until=until, known=known, what=what, cache_dir=cache_dir
+        )
+        _merge_into(result, calendars)
     return result
 
 
 def load_org_calendars(
-    folder: Path, axis: TimeAxis, *, until: date, known_codes: Collection[str] | None = None
+    folder: Path,
+    axis: TimeAxis,
+    *,
+    until: date,
+    known_codes: Collection[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, OrgCalendar]:
     """Organisation calendars from ``folder/orgs/<CODE>.ics`` and ``folder/orgs/*.csv``
     (merged per code), as axis minutes up to the end of ``until``. A missing folder gives {};
-    a file name or CSV code not in ``known_codes`` is a :class:`CalendarError`."""
-    calendars = _load_folder(Path(folder) / "orgs", axis, until, known_codes, "organisation")
+    a file name or CSV code not in ``known_codes`` is a :class:`CalendarError`. With a
+    ``cache_dir`` unchanged files are not parsed again (:func:`read_calendar_file`)."""
+    calendars = _load_folder(
+        Path(folder) / "orgs", axis, until, known_codes, "organisation", cache_dir
+    )
     return {code: calendar.to_org_calendar() for code, calendar in sorted(calendars.items())}
 
 
 def load_person_calendars(
-    folder: Path, axis: TimeAxis, *, until: date, person_ids: Collection[str] | None = None
+    folder: Path,
+    axis: TimeAxis,
+    *,
+    until: date,
+    person_ids: Collection[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, IcsCalendar]:
     """People's calendars from ``folder/people/<ID>.ics`` (and ``folder/people/*.csv`` with
     the person id in the code column), merged per id. ``busy`` is the person's unavailability,
     ``available`` their availability windows (see :func:`apply_person_calendar`). A missing
-    folder gives {}; an id not in ``person_ids`` is a :class:`CalendarError`."""
-    calendars = _load_folder(Path(folder) / "people", axis, until, person_ids, "person")
+    folder gives {}; an id not in ``person_ids`` is a :class:`CalendarError`. With a
+    ``cache_dir`` unchanged files are not parsed again (:func:`read_calendar_file`)."""
+    calendars = _load_folder(Path(folder) / "people", axis, until, person_ids, "person", cache_dir)
     return dict(sorted(calendars.items()))
 
 

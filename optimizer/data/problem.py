@@ -48,12 +48,17 @@ def build_problem(scenario: Scenario | Path | str) -> Problem:
     calendars_dir = scenario.path(scenario.data.calendars_dir)
     people = build_people(scenario, orgs)
     if calendars_dir is not None and calendars_dir.is_dir():
-        person_cals = load_person_calendars(calendars_dir, axis, until=end, person_ids=people)
+        cache = calendar_cache_dir(scenario)
+        person_cals = load_person_calendars(
+            calendars_dir, axis, until=end, person_ids=people, cache_dir=cache
+        )
         people = {
             pid: apply_person_calendar(p, person_cals[pid]) if pid in person_cals else p
             for pid, p in people.items()
         }
-        org_cals = load_org_calendars(calendars_dir, axis, until=end, known_codes=orgs)
+        org_cals = load_org_calendars(
+            calendars_dir, axis, until=end, known_codes=orgs, cache_dir=cache
+        )
     else:
         org_cals = {}
     requests_path = scenario.path(scenario.data.requests_csv)
@@ -75,6 +80,12 @@ def build_problem(scenario: Scenario | Path | str) -> Problem:
         ),
         travel=build_travel(scenario, orgs, people),
     )
+
+
+def calendar_cache_dir(scenario: Scenario) -> Path:
+    """Where the parsed calendar files are cached: ``[data] cache_dir``, else
+    ``<scenario folder>/.cache/calendars``."""
+    return scenario.path(scenario.data.cache_dir) or scenario.folder / ".cache" / "calendars"
 
 
 def _base(entry: PersonEntry, orgs: Mapping[str, Organisation]) -> tuple[Point, str]:
