@@ -8,6 +8,7 @@ intake     the intake stage of one instance file (``intake_k8.json`` format): pl
 vrptw      Solomon VRPTW instances: our routing engine and PyVRP (:mod:`benchmarks.vrptw`)
 travel     travel-matrix build times and memory (:mod:`benchmarks.travel_bench`)
 nightly    simulated nights of re-planning (:mod:`benchmarks.nightly_sim`)
+bound      the full-problem lower bound by column generation (:mod:`benchmarks.bound`)
 render     re-render ``docs/benchmarks.md`` from ``benchmarks/results/*.json`` (runs nothing)
 =========  =================================================================================
 
@@ -28,7 +29,7 @@ from benchmarks.machine import command_line, finish_run, start_run
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-NAMES = ("national", "intake", "vrptw", "travel", "nightly", "render")
+NAMES = ("national", "intake", "vrptw", "travel", "nightly", "bound", "render")
 
 
 def intake_main(argv: list[str]) -> dict:
@@ -102,6 +103,11 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.national import main as national_main
 
         national_main(rest)
+        return
+    if name == "bound":
+        from benchmarks.bound import main as bound_main
+
+        bound_main(rest)
         return
     if name == "intake":
         intake_main(rest)

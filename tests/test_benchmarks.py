@@ -146,6 +146,19 @@ def test_national_runner_writes_valid_measured_rows(flevoland, tmp_path):
     assert out.with_suffix(".csv").read_text().count("\n") == 1 + 2 + 2 + len(peer)
 
 
+def test_bound_runner_bounds_the_flevoland_example_below_its_plans(flevoland, tmp_path):
+    from optimizer.data.problem import build_problem
+    from optimizer.solve.solve import solve
+
+    out = tmp_path / "bound.json"
+    bench_main(["bound", "--scenario", str(flevoland), "--time-limit", "30", "--out", str(out)])
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["variant"] == "example" and row["run"]["versions"]["highspy"]
+    assert row["lp_optimal"] and row["iterations"] >= 1
+    plan = solve(build_problem(national.variant_scenario(flevoland, "example")), time_limit=5)
+    assert row["attachment_bound"] < row["bound"] <= plan.stats.objective
+
+
 def test_plan_measurement_of_the_example_variant_in_process(flevoland):
     row = national.measure_plan(flevoland, variant="example", method="exact", time_limit=2, seed=0)
     assert row["violations"] == 0 and row["unplanned"] == 0

@@ -1,0 +1,152 @@
+"""The full-problem lower bound (:func:`optimizer.solve.lowerbound.full_problem_bound`) on the
+national example and its tight variant, against the attachment bound and the planner's plans.
+
+``python -m benchmarks bound --variant example --time-limit 600`` (from the repository root):
+writes the example scenario (as ``python -m benchmarks national``), builds the variant's
+Problem, runs the column generation within the time limit and records the bound, whether LP
+optimality was proven, iterations, columns, wall seconds and peak memory, beside the attachment
+bound and the gap to the planner's plans of ``benchmarks/results/national.json`` (the rows of the
+same variant, when that file has them). Gaps are fractions: ``gap`` = (plan objective - bound) /
+plan objective; ``travel_gap`` = (plan travel - travel bound) / plan travel, where the travel
+bound holds for every plan with the same penalties for unplanned visits as the plan's
+(bound - penalties).
+
+Writes (merges into) ``benchmarks/results/bound.json``: one row per variant and time limit,
+each with its own ``run`` block (:mod:`benchmarks.machine`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import national
+from benchmarks.machine import command_line, finish_run, peak_rss_mib, start_run
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results" / "bound.json"
+NATIONAL = REPO / "benchmarks" / "results" / "national.json"
+
+
+def planner_rows(variant: str, national_json: Path = NATIONAL) -> list[dict]:
+    """The plans of ``variant`` in the national results (travel, penalties, objective)."""
+    if not national_json.exists():
+        return []
+    rows = json.loads(national_json.read_text(encoding="utf-8")).get("plans", [])
+    out = []
+    for row in rows:
+        if row.get("variant") != variant or "error" in row:
+            continue
+        penalty = sum((row.get("penalties") or {}).values())
+        out.append(
+            {
+                "method": row["method"],
+                "time_limit_s": row.get("time_limit_s"),
+                "travel_min": row["travel_min"],
+                "unplanned": row["unplanned"],
+                "penalty": penalty,
+                "objective": row["travel_min"] + penalty,
+            }
+        )
+    return out
+
+
+def _gaps(bound: float, plans: list[dict]) -> list[dict]:
+    for plan in plans:
+        travel_bound = bound - plan["penalty"]
+        plan["travel_bound"] = round(travel_bound, 1)
+        plan["gap"] = round((plan["objective"] - bound) / plan["objective"], 5)
+        plan["travel_gap"] = round((plan["travel_min"] - travel_bound) / plan["travel_min"], 5)
+    return plans
+
+
+def measure_bound(scenario: Path, *, variant: str, time_limit: float, echo=print) -> dict:
+    """Build the variant's Problem and bound it; one JSON-ready row (minutes, seconds, MiB)."""
+    from optimizer.data.problem import build_problem
+    from optimizer.solve.bounds import attachment_bound
+    from optimizer.solve.lowerbound import full_problem_bound
+
+    t0 = time.perf_counter()
+    problem = build_problem(national.variant_scenario(scenario, variant))
+    build_s = time.perf_counter() - t0
+
+    def progress(event: dict) -> None:
+        echo(
+            f"  it {event['iteration']:3d} {event['elapsed_s']:7.1f} s  lp {event['lp']:12.1f}"
+            f"  bound {event['best_bound']:12.1f}  columns {event['columns']}"
+        )
+
+    result = full_problem_bound(problem, time_limit=time_limit, progress=progress)
+    attachment = attachment_bound(problem)
+    return {
+        "variant": variant,
+        "time_limit_s": time_limit,
+        "visits": len(problem.visits),
+        "people": len(problem.people),
+        "horizon": [problem.horizon_start.isoformat(), problem.horizon_end.isoformat()],
+        "bound": round(result.bound, 1),
+        "lp_value": round(result.lp_value, 1),
+        "travel_bound": None if result.travel_bound is None else round(result.travel_bound, 1),
+        "unplanned_lp": round(result.unplanned_lp, 3),
+        "penalty_lp": round(result.penalty_lp, 1),
+        "lp_optimal": result.lp_optimal,
+        "iterations": result.iterations,
+        "columns": result.columns,
+        "nodes": result.nodes,
+        "relaxation": result.relaxation,
+        "bound_s": result.seconds,
+        "build_s": round(build_s, 2),
+        "attachment_bound": round(attachment, 1),
+        "peak_rss_mib": peak_rss_mib(),
+        "history": [
+            {k: round(v, 2) if isinstance(v, float) else v for k, v in e.items()}
+            for e in result.history
+        ],
+    }
+
+
+def merge(out: Path, row: dict) -> dict:
+    """``out``'s rows with ``row`` replacing the one of the same variant and time limit."""
+    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"rows": []}
+    key = (row["variant"], row["time_limit_s"])
+    rows = [r for r in data.get("rows", []) if (r["variant"], r["time_limit_s"]) != key]
+    data["rows"] = sorted([*rows, row], key=lambda r: (r["variant"], r["time_limit_s"]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+    return data
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Command line of ``python -m benchmarks bound``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks bound", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--variant", choices=national.VARIANTS, default="example")
+    parser.add_argument("--time-limit", type=float, default=600.0, help="seconds")
+    parser.add_argument("--scenario", type=Path, default=None, help="instead of the example")
+    parser.add_argument("--national", type=Path, default=NATIONAL, help="the planner's results")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    run = start_run(
+        command_line("benchmarks bound", argv), seeds={"example": national.EXAMPLE_SEED}
+    )
+    with tempfile.TemporaryDirectory(prefix="bound-") as tmp:
+        scenario = args.scenario or national.write_example_scenario(Path(tmp) / "example")
+        row = measure_bound(scenario, variant=args.variant, time_limit=args.time_limit)
+    row["planner"] = _gaps(row["bound"], planner_rows(args.variant, args.national))
+    row["run"] = finish_run(run)
+    print(
+        f"{args.variant}: bound {row['bound']} (LP optimal {row['lp_optimal']}, "
+        f"{row['iterations']} iterations, {row['bound_s']} s), attachment "
+        f"{row['attachment_bound']}"
+    )
+    for plan in row["planner"]:
+        print(
+            f"  vs {plan['method']} {plan['time_limit_s']}: travel {plan['travel_min']} "
+            f"+ penalty {plan['penalty']:g}: gap {plan['gap']}, travel gap {plan['travel_gap']}"
+        )
+    merge(args.out, row)
+    return row
