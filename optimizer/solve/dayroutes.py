@@ -16,7 +16,7 @@ exact while person-days are not scarce, which the master's capacity rows then co
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,14 +147,23 @@ def route_cost(inst: IntakeInstance, person: str, order: Sequence[int]) -> tuple
     return minutes, metres
 
 
-def _eligible_persons(inst: IntakeInstance, settings: EnumerationSettings) -> list[list[str]]:
-    """Per visit, the persons allowed to be offered it (nearest bases)."""
+def _eligible_persons(
+    inst: IntakeInstance,
+    settings: EnumerationSettings,
+    can_do: Callable[[str, Visit], bool] | None = None,
+) -> list[list[str]]:
+    """Per visit, the persons allowed to be offered it (nearest bases among those who
+    ``can_do`` it; default everybody)."""
     result = []
     for visit in inst.visits:
         v = inst.loc[visit.id]
-        out = {p: int(inst.minutes[inst.loc[p], v]) for p in inst.persons}
+        able = [p for p in inst.persons if can_do is None or can_do(p, visit)]
+        if not able:
+            result.append([])
+            continue
+        out = {p: int(inst.minutes[inst.loc[p], v]) for p in able}
         if settings.person_ratio <= 0:
-            result.append(list(inst.persons))
+            result.append(able)
             continue
         best = min(out.values())
         limit = best * settings.person_ratio + settings.person_slack_min
@@ -256,10 +265,13 @@ class _Enumerator:
 
 
 def enumerate_routes(
-    inst: IntakeInstance, settings: EnumerationSettings = EnumerationSettings()
+    inst: IntakeInstance,
+    settings: EnumerationSettings = EnumerationSettings(),
+    can_do: Callable[[str, Visit], bool] | None = None,
 ) -> list[RouteColumn]:
-    """All route columns of the intake stage (see the module docstring)."""
-    eligible = _eligible_persons(inst, settings)
+    """All route columns of the instance (see the module docstring); ``can_do(person, visit)``
+    restricts who may be offered a visit (a trainer's skills), default everybody."""
+    eligible = _eligible_persons(inst, settings, can_do)
     max_stops = inst.problem.rules.max_visits_per_day
     columns: list[RouteColumn] = []
     for person in inst.persons:
@@ -283,7 +295,7 @@ def enumerate_routes(
             for triple in sorted(triples):
                 en.offer(triple)
         columns.extend(en.columns)
-    return columns + _fallback_singles(inst, columns, eligible, settings)
+    return columns + _fallback_singles(inst, columns, eligible, settings, can_do)
 
 
 def _fallback_singles(
@@ -291,6 +303,7 @@ def _fallback_singles(
     columns: list[RouteColumn],
     eligible: list[list[str]],
     settings: EnumerationSettings,
+    can_do: Callable[[str, Visit], bool] | None = None,
 ) -> list[RouteColumn]:
     """Single-visit routes by the other persons for visits no eligible person can make.
 
@@ -302,7 +315,7 @@ def _fallback_singles(
         if visit.id in covered:
             continue
         for person in inst.persons:
-            if person in eligible[i]:
+            if person in eligible[i] or (can_do is not None and not can_do(person, visit)):
                 continue
             en = _Enumerator(inst, person, [i], settings)
             en.offer((i,))

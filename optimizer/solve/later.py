@@ -22,6 +22,7 @@ then chooses.
 from __future__ import annotations
 
 import itertools
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -271,7 +272,9 @@ def solve_later(
     """Place sessions and trainings (see the module docstring).
 
     ``start`` (e.g. the greedy baseline's choices, which are candidates of the same
-    generators) is handed to HiGHS as the starting solution."""
+    generators) is handed to HiGHS as the starting solution. ``time_limit`` covers the
+    candidate generation too."""
+    began = time.perf_counter()
     cands: dict[str, list[Candidate]] = {}
     for visit in sessions:
         cands[visit.id] = session_candidates(problem, visit, ranges[visit.id], ctx, settings)
@@ -343,7 +346,7 @@ def solve_later(
     if not slack:
         return LaterSolution([], [], None, 0, {})
     result = mip.solve(
-        time_limit=time_limit,
+        time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
         seed=seed,
         start=_start_values(mip.n_vars, var_of, slack, start),
         keep=settings.keep_candidates,

@@ -163,7 +163,7 @@ class SparseMip:
         deadline = began + time_limit
         lp = None
         if keep is not None and self.n_vars > keep:
-            lp = self.lp_relaxation(time_limit=time_limit / 4)
+            lp = self.lp_relaxation(time_limit=time_limit / 2)
         if lp is None:
             values, objective, bound, status = self._run(
                 self.ub, start, time_limit, seed, mip_rel_gap, on_improvement

@@ -78,9 +78,9 @@ Progress = Callable[[dict], None]
 @dataclass(frozen=True)
 class SolveSettings:
     intake_share: float = 0.35
-    """Share of the time limit by which the first intake master must end."""
-    later_share: float = 0.7
-    """Share of the time limit by which stage 2 must end (the rest: the hosted-intake round)."""
+    """Share of the time left after the route enumeration given to the first intake master."""
+    later_share: float = 0.35
+    """Share of that time given to stage 2 (the rest: the re-planning round)."""
     host_intakes: bool = True
     """Plan the intakes again once the sessions are placed, also before a team member's
     session nearby (:mod:`~optimizer.solve.hosted`)."""
@@ -138,7 +138,8 @@ def solve(
         columns = enumerate_routes(inst, settings.enumeration)
         baseline = greedy_intakes(inst).chosen
         report(stage="routes", routes=len(columns))
-        stage1_limit = max(1.0, time_limit * settings.intake_share - (time.perf_counter() - began))
+        budget = _Budget(began, time_limit, settings)
+        stage1_limit = budget.seconds(settings.intake_share)
         stage1 = solve_intakes(
             intakes,
             columns,
@@ -172,7 +173,7 @@ def solve(
             ranges,
             ctx,
             previous=prev,
-            time_limit=max(1.0, time_limit * settings.later_share - (time.perf_counter() - began)),
+            time_limit=budget.seconds(settings.later_share),
             seed=seed,
             settings=settings.later,
             start=baseline2.chosen,
@@ -185,7 +186,6 @@ def solve(
     replan = None
     if method != "greedy" and settings.host_intakes and stage1.result is not None:
         report(stage="hosting")
-        reserve = min(2.0, 0.03 * time_limit)
         replanned = _replan_around_sessions(
             problem,
             cal,
@@ -197,7 +197,7 @@ def solve(
             trainings,
             ranges,
             prev,
-            time_limit=max(1.0, time_limit - reserve - (time.perf_counter() - began)),
+            time_limit=budget.seconds(1.0),
             seed=seed,
             settings=settings,
         )
@@ -238,6 +238,27 @@ def solve(
     )
     report(stage="done", objective=stats.objective, planned=len(planned))
     return plan
+
+
+class _Budget:
+    """Splits the time left after the route enumeration between the stages: each stage gets its
+    share of that time, and may use what earlier stages left unused; the last gets the rest
+    less ``reserve`` seconds for assembling the plan."""
+
+    def __init__(self, began: float, time_limit: float, settings: SolveSettings) -> None:
+        self.began, self.time_limit = began, time_limit
+        self.reserve = min(2.0, 0.03 * time_limit)
+        self.left_at_start = max(0.0, time_limit - self.reserve - self.elapsed())
+        self.given = 0.0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.began
+
+    def seconds(self, share: float) -> float:
+        """Seconds for the next stage: its share, up to the end of the time limit."""
+        self.given = min(1.0, self.given + share)
+        until = self.time_limit - self.reserve - self.left_at_start * (1.0 - self.given)
+        return max(1.0, until - self.elapsed())
 
 
 def _model_bound(objective_value: float, method: str, stage1, stage2, replan) -> float | None:
@@ -311,7 +332,9 @@ def _replan_around_sessions(
     trainer's session day. One set-partitioning MIP (the roles share no rows), warm-started
     from the current plan, so the result is never worse. Returns the new intake solution and
     the later appointments (the sessions, the new trainings), or None without a plan.
+    ``time_limit`` covers building the columns too.
     """
+    began = time.perf_counter()
     sessions = [a for a in later_appts if a.stage is Stage.SESSION]
     hosts = host_days(problem, sessions)
     windows = intake_windows(problem, sessions)
@@ -333,7 +356,7 @@ def _replan_around_sessions(
         [*intakes, *train_visits],
         [*columns, *train_cols],
         previous=prev,
-        time_limit=time_limit,
+        time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
         seed=seed,
         start_routes=[*stage1.chosen, *train_start],
     )
@@ -382,6 +405,7 @@ def _training_columns(problem, cal, stage2, sessions, trainings, ranges, taken, 
         days_per_visit=later.days_per_visit,
         max_days_tried=later.max_days_tried,
     )
+    columns += enumerate_routes(inst, settings.enumeration, can_do)
     hosts = [h for h in host_days(problem, sessions).values() if h.person in trainers]
     columns += hosted_columns(inst, hosts, {}, settings.hosting, can_do)
     ids = {v.id for v in visits}
