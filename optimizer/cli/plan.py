@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -89,7 +90,9 @@ def report_plan(problem: Problem, plan: Plan) -> int:
 @app.command("plan")
 def plan_command(
     scenario: Path = typer.Option(..., "--scenario", "-s", help="Scenario TOML file."),
-    time_limit: float = typer.Option(300.0, help="Seconds for the solver."),
+    time_limit: float = typer.Option(
+        300.0, help="Seconds for reading the scenario and solving (writing comes on top)."
+    ),
     seed: int = typer.Option(0, help="Random seed of the MIP solver."),
     out: Path = typer.Option(None, help="Output folder (default: <scenario folder>/plan)."),
     method: str = typer.Option("exact", help="exact (the planner) or greedy (the baseline)."),
@@ -102,15 +105,22 @@ def plan_command(
     from optimizer.plan.io import write_plan
     from optimizer.scenario import load_scenario
 
+    began = time.perf_counter()
     loaded = load_scenario(scenario)
     with console.status("loading boundaries, calendars and travel"):
         problem = build_problem(loaded)
+    loading = time.perf_counter() - began
     console.print(
         f"{problem.name}: {len(problem.organisations)} organisations, {len(problem.visits)} "
         f"visits, {len(problem.people)} people, {problem.horizon_start} .. {problem.horizon_end}"
     )
+    console.print(f"read in {loading:.1f} s; {max(1.0, time_limit - loading):.0f} s left to solve")
     plan = run_plan(
-        problem, time_limit=time_limit, seed=seed, method=method, deterministic=deterministic
+        problem,
+        time_limit=max(1.0, time_limit - loading),
+        seed=seed,
+        method=method,
+        deterministic=deterministic,
     )
     violations = report_plan(problem, plan)
     target = out or loaded.folder / "plan"
@@ -124,7 +134,7 @@ def plan_command(
 def demo_command(
     out: Path = typer.Option(Path("demo"), help="Folder for the example scenario and plan."),
     seed: int = typer.Option(7, help="Seed of the example scenario."),
-    time_limit: float = typer.Option(60.0, help="Seconds for the solver."),
+    time_limit: float = typer.Option(60.0, help="Seconds for reading the scenario and solving."),
 ) -> None:
     """Write the built-in example scenario, plan it and show the KPIs (first run downloads data)."""
     from optimizer.data.example import generate_example, write_example
