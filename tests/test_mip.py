@@ -31,3 +31,14 @@ def test_a_worse_warm_start_is_not_returned_as_the_optimum():
     assert abs(result.objective - 17.000151) < 1e-6
     assert result.values[5] > 0.5 and result.values[4] < 0.5
     assert result.bound <= result.objective + 1e-6
+
+
+def test_without_the_lp_in_time_the_mip_runs_on_the_cheapest_columns_and_claims_no_bound(
+    monkeypatch,
+):
+    mip = _replan_model()
+    monkeypatch.setattr(SparseMip, "lp_relaxation", lambda self, time_limit: None)
+    result = mip.solve(time_limit=10, keep=2, protect=[6, 7, 8], groups=[[0, 2], [1, 3], [4, 5]])
+    assert result.feasible
+    assert abs(result.objective - 17.000151) < 1e-6
+    assert result.bound == float("-inf")

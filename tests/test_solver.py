@@ -339,3 +339,23 @@ def test_half_of_the_reference_plan_pinned_comes_back_unchanged(shared_data):
     assert not again.unplanned
     for pin in pins:
         assert again.appointment(pin.visit_id) == pin
+
+
+def test_person_free_agrees_with_checking_every_interval():
+    """The bisect look-up of ``slots.person_free`` against the plain definition."""
+    import random
+
+    from optimizer.domain import Person, Point, Role
+    from optimizer.solve.slots import person_free
+
+    rng = random.Random(3)
+    for _ in range(200):
+        busy = tuple((a, a + rng.randint(1, 300)) for a in rng.sample(range(0, 5000), 8))
+        free = tuple((a, a + rng.randint(100, 900)) for a in rng.sample(range(0, 5000), 4))
+        person = Person("X", "X", Role.TEAM, Point(5, 52), "X", unavailable=busy, available=free)
+        for _ in range(20):
+            a = rng.randint(0, 5200)
+            b = a + rng.randint(1, 400)
+            clear = not any(u0 < b and a < u1 for u0, u1 in busy)
+            inside = any(v0 <= a and b <= v1 for v0, v1 in free)
+            assert person_free(person, (a, b)) == (clear and inside)

@@ -396,6 +396,21 @@ def _pair_timing(
     return s1, s2
 
 
+def _pair_possible(problem: Problem, person: str, first: Visit, second: Visit) -> bool:
+    """Whether ``person`` could do ``first`` in the afternoon and ``second`` in the evening on
+    some day at all: the shortest such day (first as late in the afternoon as it goes, second
+    as early in the evening as the drive allows) keeps the day's limits. A necessary
+    condition, checked before any day is timed."""
+    rules = problem.rules
+    t = problem.travel
+    home = base_id(person)
+    first_start = rules.afternoon[1] - first.duration_min
+    second_start = max(rules.evening[0], rules.afternoon[1] + t.min(first.org, second.org))
+    leave = first_start - t.min(home, first.org)
+    back = second_start + second.duration_min + t.min(second.org, home)
+    return back <= rules.evening_end and back - leave <= rules.max_work_min_per_day
+
+
 def _pair_cost(problem: Problem, person: str, first: str, second: str) -> int:
     home = base_id(person)
     t = problem.travel
@@ -474,8 +489,18 @@ def session_pairs(
         teams = _nearest(problem, a.org, team, settings.team_per_visit)
         trains = _nearest(problem, a.org, trainers, settings.trainers_per_visit)
         for first, second in ((a, b), (b, a)):
+            # days on which the first has an afternoon and the second an evening start
+            days = [
+                d
+                for d in common
+                if _part(ranges[first.id][d], d, evening=False)
+                and _part(ranges[second.id][d], d, evening=True)
+            ]
+            if not days:
+                continue
             for people in itertools.product(teams, trains):
-                out += _pair_days(problem, people, first, second, common, ranges, ctx, settings)
+                if all(_pair_possible(problem, p, first, second) for p in people):
+                    out += _pair_days(problem, people, first, second, days, ranges, ctx, settings)
     return out
 
 

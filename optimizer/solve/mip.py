@@ -164,6 +164,10 @@ class SparseMip:
         lp = None
         if keep is not None and self.n_vars > keep:
             lp = self.lp_relaxation(time_limit=time_limit / 2)
+            if lp is None:
+                # no LP in time (a loaded machine): rank by cost instead, so the MIP still
+                # runs on a small model; without an LP optimum there is no bound
+                lp = (-INF, np.asarray(self.cost, dtype=float))
         if lp is None:
             values, objective, bound, status = self._run(
                 self.ub, start, time_limit, seed, mip_rel_gap, on_improvement

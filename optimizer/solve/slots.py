@@ -11,6 +11,8 @@ means any start ``lo <= s <= hi`` is allowed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -144,11 +146,33 @@ def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, lis
 def person_free(person: Person, interval: Interval) -> bool:
     """True when ``interval`` lies inside the person's availability and clear of leave."""
     a, b = interval
-    if any(u0 < b and a < u1 for u0, u1 in person.unavailable):
+    starts, reach = _sorted_intervals(person.unavailable)
+    k = bisect.bisect_left(starts, b)  # intervals starting before b
+    if k and reach[k - 1] > a:
         return False
     if person.available is None:
         return True
-    return any(v0 <= a and b <= v1 for v0, v1 in person.available)
+    starts, reach = _sorted_intervals(person.available)
+    k = bisect.bisect_right(starts, a)  # intervals starting at or before a
+    return bool(k) and reach[k - 1] >= b
+
+
+_SORTED: dict[int, tuple[tuple[Interval, ...], list[int], list[int]]] = {}
+
+
+def _sorted_intervals(intervals: tuple[Interval, ...]) -> tuple[list[int], list[int]]:
+    """Starts of ``intervals`` in order and the running maximum of their ends (cached per
+    tuple object: a person's intervals are looked up hundreds of thousands of times)."""
+    cached = _SORTED.get(id(intervals))
+    if cached is not None and cached[0] is intervals:
+        return cached[1], cached[2]
+    ordered = sorted(intervals)
+    starts = [lo for lo, _ in ordered]
+    reach = list(itertools.accumulate((hi for _, hi in ordered), max))
+    if len(_SORTED) > 10_000:
+        _SORTED.clear()
+    _SORTED[id(intervals)] = (intervals, starts, reach)
+    return starts, reach
 
 
 def earliest_start(ranges: Sequence[StartRange], ready: int) -> int | None:

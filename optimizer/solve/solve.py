@@ -77,9 +77,9 @@ Progress = Callable[[dict], None]
 
 @dataclass(frozen=True)
 class SolveSettings:
-    intake_share: float = 0.35
+    intake_share: float = 0.3
     """Share of the time left after the route enumeration given to the first intake master."""
-    later_share: float = 0.35
+    later_share: float = 0.4
     """Share of that time given to stage 2 (the rest: the re-planning round)."""
     host_intakes: bool = True
     """Plan the intakes again once the sessions are placed, also before a team member's
