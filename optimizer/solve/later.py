@@ -25,7 +25,7 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,11 +61,6 @@ class LaterSettings:
     """Longest drive between the two sessions of a pair."""
     pair_days: int = 8
     """Days offered per session pair, people and order."""
-    attach_sessions: bool = True
-    """Also offer a session in the afternoon of a team member's intake day nearby
-    (:func:`attached_sessions`)."""
-    attach_max_leg_min: int = 45
-    """Longest drive from the day's last intake to the attached session."""
     keep_candidates: int = 6000
     """Candidates of least LP reduced cost the MIP keeps (reduced-cost filtering)."""
     max_days_tried: int = 80
@@ -104,10 +99,6 @@ class LaterContext:
     """Person -> day indices already taken (intake routes, pins)."""
     evenings_used: dict[tuple[str, tuple[int, int]], int]
     sessions_used: dict[tuple[str, tuple[int, int]], int]
-    intake_routes: dict[tuple[str, int], tuple[tuple[str, ...], tuple[int, ...]]] = field(
-        default_factory=dict
-    )
-    """(team member, day) -> the visit ids and starts of the intake route planned that day."""
 
 
 @dataclass(frozen=True)
@@ -550,79 +541,3 @@ def _start_values(
         if visit_id not in covered:
             values[var] = 1.0
     return values
-
-
-def attached_sessions(
-    problem: Problem,
-    sessions: Sequence[Visit],
-    ranges: dict[str, dict[int, list[StartRange]]],
-    ctx: LaterContext,
-    settings: LaterSettings,
-) -> list[Candidate]:
-    """A session in the afternoon of a day on which its team member already does intakes
-    nearby (with room for one more visit): the team member drives on from the last intake, so
-    the session costs the team member only the detour, the trainer the round trip."""
-    if not settings.attach_sessions:
-        return []
-    rules = problem.rules
-    t = problem.travel
-    allowed = _pair_periods(problem, sessions, ranges, ctx)
-    trainers = _session_trainers(problem)
-    by_day: dict[int, list[Visit]] = defaultdict(list)
-    for v in sessions:
-        for day in allowed.get(v.id, ()):
-            by_day[day].append(v)
-    out: list[Candidate] = []
-    for (person, day), (visit_ids, starts) in sorted(ctx.intake_routes.items()):
-        if len(visit_ids) >= rules.max_visits_per_day:
-            continue
-        last = problem.visits[visit_ids[-1]]
-        free_from = starts[-1] + last.duration_min
-        home = base_id(person)
-        leave = starts[0] - t.min(home, problem.visits[visit_ids[0]].org)
-        for s in by_day.get(day, ()):
-            if t.min(last.org, s.org) > settings.attach_max_leg_min:
-                continue
-            detour = t.min(last.org, s.org) + t.min(s.org, home) - t.min(last.org, home)
-            for trainer in _nearest(problem, s.org, trainers, settings.trainers_per_visit):
-                if day in ctx.blocked.get(trainer, ()):
-                    continue
-                start = _attached_start(
-                    problem, s, day, ranges, free_from + t.min(last.org, s.org), trainer
-                )
-                if start is None:
-                    continue
-                back = start + s.duration_min + t.min(s.org, home)
-                if back - leave > rules.max_work_min_per_day:
-                    continue
-                if back > day * MINUTES_PER_DAY + rules.evening_end:
-                    continue
-                if not person_free(problem.people[person], (leave, back)):
-                    continue
-                evening = back - day * MINUTES_PER_DAY > rules.work_end
-                cost = detour + round_trip(problem, trainer, s.org)
-                out.append(Candidate((s.id,), (start,), (person, trainer), day, cost, evening))
-    return out
-
-
-def _attached_start(
-    problem: Problem,
-    session: Visit,
-    day: int,
-    ranges: dict[str, dict[int, list[StartRange]]],
-    ready: int,
-    trainer: str,
-) -> int | None:
-    """The earliest afternoon start of ``session`` on ``day`` at or after ``ready`` that the
-    trainer can make too."""
-    base = day * MINUTES_PER_DAY
-    ready = max(
-        ready, base + problem.rules.work_start + problem.travel.min(base_id(trainer), session.org)
-    )
-    for lo, hi in _part(ranges[session.id].get(day, []), day, evening=False):
-        start = max(lo, ready)
-        if start <= hi and _person_window(
-            problem, trainer, session.org, day, start, session.duration_min
-        ):
-            return start
-    return None

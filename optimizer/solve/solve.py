@@ -158,7 +158,6 @@ def solve(
     report(stage="intakes-done", planned=len(appointments))
 
     ctx = _later_context(problem, appointments, blocked)
-    ctx.intake_routes = {(c.person, c.day): (c.visits, c.starts) for c in stage1.chosen}
     sessions = [v for v in todo if v.stage is Stage.SESSION]
     trainings = [v for v in todo if v.stage is Stage.TRAINING]
     baseline2 = greedy_later(problem, cal, sessions, trainings, ranges, ctx, settings.later)
