@@ -9,7 +9,8 @@ from datetime import date
 
 from optimizer.domain import Problem
 from optimizer.plan.validate import validate
-from optimizer.solve.hosted import HostDay, _latest_start, hosted_columns
+from optimizer.solve.hosted import HostDay, hosted_columns
+from optimizer.solve.slots import latest_start
 from optimizer.solve.solve import SolveSettings, solve
 from tests.factories import at, tiny_problem
 from tests.test_solver import day_of, with_available
@@ -114,6 +115,6 @@ def test_no_hosted_column_on_a_day_that_is_already_full():
 
 
 def test_latest_start_picks_the_last_moment_before_the_limit():
-    assert _latest_start([(100, 200), (300, 400)], 350) == 350
-    assert _latest_start([(100, 200), (300, 400)], 250) == 200
-    assert _latest_start([(100, 200)], 50) is None
+    assert latest_start([(100, 200), (300, 400)], 350) == 350
+    assert latest_start([(100, 200), (300, 400)], 250) == 200
+    assert latest_start([(100, 200)], 50) is None

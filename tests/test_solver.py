@@ -12,7 +12,7 @@ import pytest
 from optimizer.domain import OrgCalendar, Plan, Problem, Rules, Stage
 from optimizer.plan.validate import validate
 from optimizer.solve.solve import solve
-from tests.factories import at, tiny_problem, with_person
+from tests.factories import at, tiny_problem, with_calendar, with_person
 
 
 def solved(problem: Problem, **options) -> Plan:
@@ -359,3 +359,28 @@ def test_person_free_agrees_with_checking_every_interval():
             clear = not any(u0 < b and a < u1 for u0, u1 in busy)
             inside = any(v0 <= a and b <= v1 for v0, v1 in free)
             assert person_free(person, (a, b)) == (clear and inside)
+
+
+def test_session_pair_starts_the_afternoon_session_late_to_keep_the_day_short():
+    """With a 500-minute day, 13:30 + evening would be too long; 14:30 fits."""
+    rules = Rules(max_work_min_per_day=500)
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0355"],
+        people=["T1", "R2"],
+        sessions=("GM0344", "GM0355"),
+        trainings={},
+        rules=rules,
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-03-01", "09:00", "13:00"), ("2023-04-05", "13:30", "17:00")
+    )
+    problem = with_available(
+        problem, "GM0355", ("2023-03-01", "09:00", "13:00"), ("2023-04-05", "19:00", "22:30")
+    )
+    mayor_away = ((at(problem, "2023-04-05", "00:00"), at(problem, "2023-04-06", "00:00")),)
+    problem = with_calendar(problem, "GM0344", busy=mayor_away)  # no intake on 5 April
+    plan = solved(problem)
+    assert not plan.unplanned
+    afternoon = plan.appointment("GM0344:session")
+    assert day_of(problem, plan, "GM0355:session") == day_of(problem, plan, "GM0344:session")
+    assert afternoon.start > at(problem, "2023-04-05", "13:30")

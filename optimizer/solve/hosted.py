@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from optimizer.domain import Appointment, Problem, Stage, Visit, base_id
 from optimizer.solve.dayroutes import IntakeInstance, RouteColumn, time_route
-from optimizer.solve.slots import StartRange, person_free, spread_order
+from optimizer.solve.slots import latest_start, person_free, spread_order
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 
@@ -81,16 +81,6 @@ def intake_windows(
     return out
 
 
-def _latest_start(ranges: Sequence[StartRange], latest: int) -> int | None:
-    """The latest start in ``ranges`` at or before ``latest``, or None."""
-    best = None
-    for lo, hi in ranges:
-        if lo <= latest:
-            candidate = min(hi, latest)
-            best = candidate if best is None else max(best, candidate)
-    return best
-
-
 def _time_before(
     inst: IntakeInstance, host: HostDay, order: Sequence[int]
 ) -> tuple[int, ...] | None:
@@ -109,7 +99,7 @@ def _time_before(
         day_ranges = inst.ranges[i].get(host.day)
         if not day_ranges:
             return None
-        start = _latest_start(day_ranges, deadline - int(mins[there, here]) - visit.duration_min)
+        start = latest_start(day_ranges, deadline - int(mins[there, here]) - visit.duration_min)
         if start is None:
             return None
         starts.append(start)

@@ -36,6 +36,7 @@ from optimizer.solve.slots import (
     Calendar,
     StartRange,
     earliest_start,
+    latest_start,
     person_free,
     spread_order,
 )
@@ -365,18 +366,21 @@ def _pair_timing(
     day: int,
     ranges: dict[str, dict[int, list[StartRange]]],
 ) -> tuple[int, int] | None:
-    """Starts of ``first`` (afternoon) then ``second`` (evening) on ``day`` for all ``people``."""
+    """Starts of ``first`` (afternoon) then ``second`` (evening) on ``day`` for all ``people``:
+    the second as early as it goes, the first as late as the second allows (the shortest day)."""
     rules = problem.rules
     base = day * MINUTES_PER_DAY
     out = {p: problem.travel.min(base_id(p), first.org) for p in people}
     ready = base + rules.work_start + max(out.values())
-    s1 = earliest_start(_part(ranges[first.id][day], day, evening=False), ready)
+    afternoon = _part(ranges[first.id][day], day, evening=False)
+    s1 = earliest_start(afternoon, ready)
     if s1 is None:
         return None
-    ready2 = s1 + first.duration_min + problem.travel.min(first.org, second.org)
-    s2 = earliest_start(_part(ranges[second.id][day], day, evening=True), ready2)
+    between = first.duration_min + problem.travel.min(first.org, second.org)
+    s2 = earliest_start(_part(ranges[second.id][day], day, evening=True), s1 + between)
     if s2 is None:
         return None
+    s1 = latest_start(afternoon, s2 - between) or s1
     for p in people:
         leave = s1 - out[p]
         back = s2 + second.duration_min + problem.travel.min(second.org, base_id(p))

@@ -175,6 +175,16 @@ def _sorted_intervals(intervals: tuple[Interval, ...]) -> tuple[list[int], list[
     return starts, reach
 
 
+def latest_start(ranges: Sequence[StartRange], latest: int) -> int | None:
+    """The latest allowed start at or before ``latest``, or None."""
+    best = None
+    for lo, hi in ranges:
+        if lo <= latest:
+            candidate = min(hi, latest)
+            best = candidate if best is None else max(best, candidate)
+    return best
+
+
 def earliest_start(ranges: Sequence[StartRange], ready: int) -> int | None:
     """The earliest allowed start at or after ``ready``, or None."""
     for lo, hi in ranges:
