@@ -107,23 +107,35 @@ def _row(path: Path, solver: str, routes, cost: int, seconds: float, instance: d
     }
 
 
-def run_vrptw(folder: str | Path, time_limit: float, seed: int = 0) -> list[dict]:
-    """Solve every instance of ``folder`` with :func:`solve_vrptw`; one checked row each."""
+ENGINE_LABELS = {"ours": "ours", "pyvrp": "ours:pyvrp"}
+"""Row label of each :func:`solve_vrptw` engine (``ours:pyvrp``: our engine with PyVRP)."""
+
+
+def run_vrptw(
+    folder: str | Path, time_limit: float, seed: int = 0, engine: str = "ours"
+) -> list[dict]:
+    """Solve every instance of ``folder`` with :func:`solve_vrptw` (``engine``); one checked
+    row each, labelled by :data:`ENGINE_LABELS`."""
     rows = []
     for path in instance_paths(folder):
         instance = read_instance(path)
-        result = solve_vrptw(instance, time_limit=time_limit, seed=seed)
+        result = solve_vrptw(instance, time_limit=time_limit, seed=seed, engine=engine)
         cost = route_cost(instance["edge_weight"], result.routes)
-        rows.append(_row(path, "ours", result.routes, cost, result.runtime_s, instance))
+        label = ENGINE_LABELS[engine]
+        rows.append(_row(path, label, result.routes, cost, result.runtime_s, instance))
     return rows
 
 
-def run_pyvrp(folder: str | Path, time_limit: float, seed: int = 0) -> list[dict]:
-    """Solve every instance of ``folder`` with PyVRP (the peer), same rounding and checks."""
+def run_pyvrp(
+    folder: str | Path, time_limit: float, seed: int = 0, with_engine: bool = True
+) -> list[dict]:
+    """Solve every instance of ``folder`` with PyVRP (the peer, one core, row ``pyvrp``),
+    same rounding and checks; with ``with_engine`` also with our PyVRP-based engine
+    (``solve_vrptw(engine="pyvrp")``, rows ``ours:pyvrp``)."""
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
-    rows = []
+    rows = run_vrptw(folder, time_limit, seed, engine="pyvrp") if with_engine else []
     for path in instance_paths(folder):
         instance = read_instance(path)
         data = pyvrp.read(str(path), round_func="dimacs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,10 @@ import pytest
 vrplib = pytest.importorskip("vrplib")
 
 from benchmarks.vrptw import read_instance, read_solution, run_vrptw  # noqa: E402
+from optimizer.errors import SolveError  # noqa: E402
 from optimizer.plan.validate import validate_vrptw_routes  # noqa: E402
-from optimizer.solve.vrptw import route_cost, solve_vrptw  # noqa: E402
+from optimizer.solve.vrptw import VrptwSettings, route_cost, solve_vrptw  # noqa: E402
+from optimizer.solve.vrptw_sisr import SisrData, fewer_routes, sisr  # noqa: E402
 
 
 def _write_tiny(folder: Path, seed: int = 7, clients: int = 8) -> Path:
@@ -129,14 +132,72 @@ def test_bench_runner_rejects_a_folder_without_instances(tmp_path):
         run_vrptw(tmp_path, time_limit=1)
 
 
-def test_pyvrp_peer_reaches_the_same_optimum(tmp_path):
+def test_pyvrp_peer_and_pyvrp_engine_reach_the_same_optimum(tmp_path):
     pytest.importorskip("pyvrp")
     from benchmarks.vrptw import run_pyvrp
 
     inst = read_instance(_write_tiny(tmp_path))
     optimum, _ = _brute_force(inst)
-    (row,) = run_pyvrp(tmp_path, time_limit=1)
-    assert row["feasible"] and row["cost"] == optimum
+    rows = run_pyvrp(tmp_path, time_limit=1)
+    assert sorted(r["solver"] for r in rows) == ["ours:pyvrp", "pyvrp"]
+    assert all(r["feasible"] and r["cost"] == optimum for r in rows)
+
+
+def _sisr_data(inst: dict) -> SisrData:
+    service = np.asarray(inst["service_time"])
+    return SisrData(
+        inst["edge_weight"],
+        inst["time_window"],
+        service,
+        inst["demand"],
+        inst["capacity"],
+        inst["vehicles"],
+    )
+
+
+def test_sisr_improves_one_route_per_client_to_the_optimum(tmp_path):
+    inst = read_instance(_write_tiny(tmp_path, seed=3))
+    optimum, _ = _brute_force(inst)
+    start = [[c] for c in range(1, inst["dimension"])]  # always feasible: windows allow it
+    assert validate_vrptw_routes(inst, start) == []
+    rng = np.random.default_rng(0)
+    routes = sisr(_sisr_data(inst), start, time.perf_counter() + 1.0, rng)
+    assert validate_vrptw_routes(inst, routes) == []
+    assert route_cost(inst["edge_weight"], routes) == optimum
+
+
+def test_sisr_with_a_capped_fleet_serves_the_left_out_clients(tmp_path):
+    inst = read_instance(_write_tiny(tmp_path, seed=3))
+    _, best_routes = _brute_force(inst)
+    start = [[c] for c in range(1, inst["dimension"])]
+    kept, pool = fewer_routes(start, np.random.default_rng(1))
+    assert len(kept) == len(start) - 1 and len(pool) == 1
+    cap = len(best_routes)
+    routes = sisr(
+        _sisr_data(inst),
+        kept,
+        time.perf_counter() + 1.0,
+        np.random.default_rng(0),
+        max_routes=cap,
+        pool=pool,
+    )
+    assert routes is not None and len(routes) <= cap
+    assert validate_vrptw_routes(inst, routes) == []
+
+
+def test_two_worker_processes_keep_the_time_limit_and_find_the_optimum(tmp_path):
+    inst = read_instance(_write_tiny(tmp_path, seed=11))
+    optimum, _ = _brute_force(inst)
+    result = solve_vrptw(inst, time_limit=2.0, settings=VrptwSettings(workers=2))
+    assert result.feasible and result.cost == optimum
+    assert validate_vrptw_routes(inst, result.routes) == []
+    assert result.runtime_s <= 2.5
+
+
+def test_unknown_engine_is_refused(tmp_path):
+    inst = read_instance(_write_tiny(tmp_path))
+    with pytest.raises(SolveError, match="unknown VRPTW engine"):
+        solve_vrptw(inst, time_limit=1, engine="gurobi")
 
 
 def _small_intake(shared_data: Path, tmp_path: Path, clients: int = 12) -> Path:

@@ -17,27 +17,22 @@ VRPLIB ``.sol`` files. The objective is total distance only (not vehicles first)
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+import warnings
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util.optional_boolean_pb2 import BOOL_FALSE
 
 from optimizer.errors import SolveError
+from optimizer.solve.vrptw_sisr import SisrData, SisrSettings, fewer_routes, sisr
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
-
-_SLOW_REPAIR_OPERATORS = (
-    "use_global_cheapest_insertion_path_lns",
-    "use_local_cheapest_insertion_path_lns",
-    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
-    "use_global_cheapest_insertion_visit_types_lns",
-    "use_local_cheapest_insertion_visit_types_lns",
-)
-"""Heuristic-LNS operators switched off in the repair step: they cost more than they find."""
 
 
 @dataclass(frozen=True)
@@ -45,20 +40,23 @@ class VrptwSettings:
     """Search settings of :func:`solve_vrptw`; the defaults are the best measured on Solomon's
     C101/R101/RC101 at 30 s (docs/benchmarks_vrptw.md).
 
-    The search: a first solution by ``first_solution``, improved by guided local search for
-    ``gls_share`` of the time limit; then ruin and recreate until the limit: remove
-    ``ruin_size`` clients near a random client (with probability ``route_ruin`` first a whole
-    short route, so that the fleet can shrink), let OR-Tools' local search (greedy descent,
-    at most ``repair_s`` seconds) put them back, keep the result if it is no worse than the
-    current solution or within ``accept`` (a fraction) of the best.
+    The search: a first solution by OR-Tools (``first_solution``, then guided local search for
+    ``first_share`` of the time limit), then SISR ruin and recreate with simulated annealing
+    (:mod:`optimizer.solve.vrptw_sisr`, parameters ``sisr``) until the limit. With
+    ``workers`` > 1 (default: 2 when the machine has 2 cores) the others run in forked
+    processes with other seeds and first solutions: after ``fleet_after`` of the time they
+    drop a random route and search with that one vehicle fewer (its clients may stay out at
+    an adaptive price until they fit), ``fleet_restarts`` times from the same solution, as
+    long as the smaller fleet gave a shorter total (else back to the whole fleet); the best
+    solution of all workers is returned.
     """
 
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    gls_share: float = 0.2
-    repair_s: float = 0.5
-    ruin_size: tuple[int, int] = (5, 20)
-    route_ruin: float = 0.5
-    accept: float = 0.0
+    first_share: float = 0.1
+    workers: int | None = None
+    fleet_after: float = 0.2
+    fleet_restarts: int = 3
+    sisr: SisrSettings = SisrSettings()
 
 
 @dataclass(frozen=True)
@@ -175,92 +173,141 @@ def _params(strategy: str, metaheuristic: str, seconds: float) -> pywrapcp.Routi
     return params
 
 
-def _first(arr: _Arrays, settings: VrptwSettings, seconds: float) -> list[list[int]] | None:
+def _first(arr: _Arrays, strategy: str, seconds: float) -> list[list[int]] | None:
     """First solution and guided local search for ``seconds``; None when nothing was found."""
     manager, routing = _build(arr)
-    params = _params(settings.first_solution, "GUIDED_LOCAL_SEARCH", seconds)
+    params = _params(strategy, "GUIDED_LOCAL_SEARCH", seconds)
     solution = routing.SolveWithParameters(params)
     return None if solution is None else _routes(manager, routing, solution)
 
 
-def _ruin(
-    arr: _Arrays, routes: list[list[int]], rng: np.random.Generator, size: int, whole: bool
-) -> list[list[int]]:
-    """Remove ``size`` clients close to a random client (spatial ruin); with ``whole``, first
-    all clients of a short route (shorter routes more likely), so the fleet can shrink."""
-    n = arr.dist.shape[0]
-    removed: set[int] = set()
-    if whole and routes:
-        weights = np.array([1.0 / len(r) for r in routes])
-        route = routes[int(rng.choice(len(routes), p=weights / weights.sum()))]
-        removed.update(route)
-        centre = int(rng.choice(route))
-    else:
-        centre = int(rng.integers(1, n))
-    near = np.argsort(arr.dist[centre] + arr.dist[:, centre], kind="stable")
-    for c in near[near != 0]:
-        if len(removed) >= size:
-            break
-        removed.add(int(c))
-    return [[c for c in r if c not in removed] for r in routes]
+_STRATEGIES = ("LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PARALLEL_CHEAPEST_INSERTION")
+"""First-solution strategies of the worker processes (the main search uses the settings')."""
 
 
-class _Repair:
-    """OR-Tools local search (greedy descent) from a partial solution: puts the unserved
-    clients back (they are optional at a prohibitive price) and improves the whole."""
-
-    def __init__(self, arr: _Arrays, seconds: float):
-        self.arr = arr
-        self.params = _params("LOCAL_CHEAPEST_INSERTION", "GREEDY_DESCENT", seconds)
-        for name in _SLOW_REPAIR_OPERATORS:
-            setattr(self.params.local_search_operators, name, BOOL_FALSE)
-        self._model()
-
-    def _model(self) -> None:
-        self.manager, self.routing = _build(self.arr)
-        self.routing.CloseModelWithParameters(self.params)
-
-    def __call__(self, routes: list[list[int]], seconds: float) -> list[list[int]] | None:
-        self.params.time_limit.FromMilliseconds(max(int(seconds * 1000), 10))
-        routes = routes + [[] for _ in range(self.arr.vehicles - len(routes))]
-        start = self.routing.ReadAssignmentFromRoutes(routes, True)
-        if start is None:  # the model can go stale after a search; a fresh one reads fine
-            self._model()
-            start = self.routing.ReadAssignmentFromRoutes(routes, True)
-        if start is None:
-            return None
-        solution = self.routing.SolveFromAssignmentWithParameters(start, self.params)
-        if solution is None:
-            return None
-        found = _routes(self.manager, self.routing, solution)
-        complete = sum(len(r) for r in found) == self.arr.dist.shape[0] - 1
-        return found if complete else None
+_MARGIN_S = 0.3
+"""Seconds of the time limit kept for starting the worker process and collecting answers."""
 
 
-def _ruin_and_recreate(
-    arr: _Arrays,
-    routes: list[list[int]],
-    deadline: float,
-    rng: np.random.Generator,
-    settings: VrptwSettings,
-) -> list[list[int]]:
-    """Large neighbourhood search until ``deadline`` (a ``perf_counter`` time); best routes."""
-    repair = _Repair(arr, settings.repair_s)
-    best = current = routes
-    best_cost = current_cost = route_cost(arr.dist, routes)
-    low, high = settings.ruin_size
-    while (left := deadline - time.perf_counter()) > 0.05:
-        whole = rng.random() < settings.route_ruin
-        ruined = _ruin(arr, current, rng, int(rng.integers(low, high + 1)), whole)
-        found = repair(ruined, min(settings.repair_s, left))
-        if found is None:
-            continue
-        cost = route_cost(arr.dist, found)
-        if cost <= current_cost or cost < best_cost * (1 + settings.accept):
-            current, current_cost = found, cost
-        if cost < best_cost:
-            best, best_cost = found, cost
+def _search(
+    arr: _Arrays, settings: VrptwSettings, deadline: float, seed: int, worker: int
+) -> list[list[int]] | None:
+    """One search until ``deadline`` (``perf_counter``, the same clock in every process):
+    OR-Tools first solution, then SISR; worker 0 on the whole fleet, the others after
+    ``fleet_after`` of the time with one route fewer. The best routes, or None when OR-Tools
+    found no solution serving every client."""
+    start = time.perf_counter()
+    seconds = max(deadline - start, 0.01)
+    strategy = settings.first_solution if worker == 0 else _STRATEGIES[(worker - 1) % 3]
+    routes = _first(arr, strategy, seconds * settings.first_share)
+    if routes is None or sum(len(r) for r in routes) < arr.dist.shape[0] - 1:
+        return None
+    data = SisrData(arr.dist, arr.windows, arr.service, arr.demand, arr.capacity, arr.vehicles)
+    rng = np.random.default_rng([seed, worker])
+    if worker == 0 or settings.fleet_restarts == 0:
+        return sisr(data, routes, deadline, rng, settings.sisr)
+    routes = sisr(data, routes, start + seconds * settings.fleet_after, rng, settings.sisr)
+    if len(routes) <= 1:
+        return routes
+    plain_cost = route_cost(arr.dist, routes)
+    best, best_cost = routes, plain_cost
+    for k in range(settings.fleet_restarts):
+        now = time.perf_counter()
+        until = now + (deadline - now) / (settings.fleet_restarts - k)
+        kept, pool = fewer_routes(routes, rng)
+        fewer = sisr(data, kept, until, rng, settings.sisr, max_routes=len(kept), pool=pool)
+        if fewer is not None and route_cost(arr.dist, fewer) < best_cost:
+            best, best_cost = fewer, route_cost(arr.dist, fewer)
+        if best_cost >= plain_cost:  # the smaller fleet does not pay: back to the whole one
+            return sisr(data, routes, deadline, rng, settings.sisr)
     return best
+
+
+def _workers(settings: VrptwSettings) -> int:
+    if settings.workers is not None:
+        return max(settings.workers, 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cores or 1, 2)
+
+
+def _parallel(task, arr: _Arrays, settings: VrptwSettings, *args) -> list[list[int]] | None:
+    """``task(arr, settings, *args, worker)`` as worker 0 in this process and the others in
+    forked processes; the cheapest routes found (None when none found any)."""
+    workers = _workers(settings)
+    if workers == 1:
+        return task(arr, settings, *args, 0)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+        futures = [pool.submit(task, arr, settings, *args, w) for w in range(1, workers)]
+        found = [task(arr, settings, *args, 0)]
+        found += [f.result() for f in futures]
+    found = [r for r in found if r is not None]
+    return min(found, key=lambda r: route_cost(arr.dist, r)) if found else None
+
+
+def _with_pyvrp(
+    arr: _Arrays,
+    settings: VrptwSettings,
+    coords: np.ndarray,
+    deadline: float,
+    seed: int,
+    worker: int,
+) -> list[list[int]] | None:
+    """Worker 0: PyVRP on the instance's fleet. The others: our search for ``first_share`` of
+    the time, then PyVRP with one vehicle fewer than it used (a smaller fleet often leads to
+    a shorter total on tight windows; the best of both is kept)."""
+    if worker == 0:
+        return _pyvrp(arr, coords, deadline - time.perf_counter(), seed, arr.vehicles)
+    now = time.perf_counter()
+    routes = _search(arr, settings, now + (deadline - now) * settings.first_share, seed, 0)
+    if routes is None or len(routes) <= 1:
+        return routes
+    fewer = _pyvrp(arr, coords, deadline - time.perf_counter(), seed + worker, len(routes) - 1)
+    return routes if fewer is None else min(routes, fewer, key=lambda r: route_cost(arr.dist, r))
+
+
+def _pyvrp(
+    arr: _Arrays, coords: np.ndarray, seconds: float, seed: int, vehicles: int
+) -> list[list[int]] | None:
+    """PyVRP's hybrid genetic search on the same matrices with at most ``vehicles`` routes
+    (PyVRP is an optional dependency); None when it found no feasible solution."""
+    try:
+        import pyvrp
+        from pyvrp.exceptions import PenaltyBoundWarning
+        from pyvrp.stop import MaxRuntime
+    except ModuleNotFoundError as exc:
+        raise SolveError("engine 'pyvrp' needs PyVRP: pip install pyvrp") from exc
+    n = arr.dist.shape[0]
+    early, late = arr.windows[:, 0].tolist(), arr.windows[:, 1].tolist()
+    locations = [pyvrp.Location(x=float(x), y=float(y)) for x, y in coords]
+    depots = [pyvrp.Depot(location=0, tw_early=early[0], tw_late=late[0])]
+    clients = [
+        pyvrp.Client(
+            location=i,
+            delivery=[int(arr.demand[i])],
+            service_duration=int(arr.service[i]),
+            tw_early=early[i],
+            tw_late=late[i],
+        )
+        for i in range(1, n)
+    ]
+    vehicle = pyvrp.VehicleType(
+        vehicles, capacity=[arr.capacity], tw_early=early[0], tw_late=late[0]
+    )
+    data = pyvrp.ProblemData(locations, clients, depots, [vehicle], [arr.dist], [arr.dist])
+    stop = MaxRuntime(max(seconds, 0.05))
+    with warnings.catch_warnings():  # a capped fleet may be infeasible: that is expected
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False)
+    if not result.is_feasible():
+        return None
+    return [
+        [clients[a.idx].location for a in route.schedule() if a.is_client()]
+        for route in result.best.routes()
+    ]
+
+
+ENGINES = ("ours", "pyvrp")
 
 
 def solve_vrptw(
@@ -269,25 +316,29 @@ def solve_vrptw(
     time_limit: float,
     seed: int = 0,
     settings: VrptwSettings = VrptwSettings(),
+    engine: str = "ours",
 ) -> VrptwResult:
-    """Minimise the total distance of a VRPTW instance within ``time_limit`` seconds.
+    """Minimise the total distance of a VRPTW instance within ``time_limit`` seconds (wall).
 
-    OR-Tools routing from numpy matrices: a first solution by an insertion heuristic (every
-    client optional at a prohibitive price, so tight windows never leave it without one),
-    guided local search, then ruin and recreate around OR-Tools' local search (see
-    :class:`VrptwSettings`). ``seed`` drives the ruin choices; the result also depends on
-    how much work fits in the time limit, so it is not exactly reproducible.
+    ``engine="ours"``: OR-Tools routing from numpy matrices gives a first solution (every
+    client optional at a prohibitive price, so tight windows never leave it without one,
+    then guided local search), improved by SISR ruin and recreate with simulated annealing,
+    on up to two cores (see :class:`VrptwSettings`). ``engine="pyvrp"``: PyVRP's hybrid
+    genetic search on the same matrices, when PyVRP is installed. ``seed`` drives the random
+    choices; the result also depends on how much work fits in the time limit, so it is not
+    exactly reproducible.
     """
+    if engine not in ENGINES:
+        raise SolveError(f"unknown VRPTW engine {engine!r}, choose from {list(ENGINES)}")
     start = time.perf_counter()
     arr = _arrays(instance)
-    n = arr.dist.shape[0]
-    routes = _first(arr, settings, time_limit * settings.gls_share)
-    if routes is None:
-        return VrptwResult([], 0, 0, time.perf_counter() - start, False)
-    served = sum(len(r) for r in routes)
-    if served == n - 1:
-        rng = np.random.default_rng(seed)
-        routes = _ruin_and_recreate(arr, routes, start + time_limit, rng, settings)
-    cost = route_cost(arr.dist, routes)
+    deadline = start + max(time_limit - _MARGIN_S, 0.5 * time_limit)
+    if engine == "pyvrp":
+        coords = np.asarray(instance.get("node_coord", np.zeros((len(arr.dist), 2))), dtype=float)
+        routes = _parallel(_with_pyvrp, arr, settings, coords, deadline, seed)
+    else:
+        routes = _parallel(_search, arr, settings, deadline, seed)
     runtime = time.perf_counter() - start
-    return VrptwResult(routes, cost, len(routes), runtime, served == n - 1)
+    if routes is None:
+        return VrptwResult([], 0, 0, runtime, False)
+    return VrptwResult(routes, route_cost(arr.dist, routes), len(routes), runtime, True)
