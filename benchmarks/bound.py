@@ -1,17 +1,20 @@
 """The full-problem lower bound (:func:`optimizer.solve.lowerbound.full_problem_bound`) on the
 national example and its tight variant, against the attachment bound and the planner's plans.
 
-``python -m benchmarks bound --variant example --time-limit 600`` (from the repository root):
-writes the example scenario (as ``python -m benchmarks national``), builds the variant's
-Problem, runs the column generation within the time limit and records the bound, whether LP
-optimality was proven, iterations, columns, wall seconds and peak memory, beside the attachment
+``python -m benchmarks bound --variant example --relaxation day --time-limit 900`` (from the
+repository root): writes the example scenario (as ``python -m benchmarks national``), builds the
+variant's Problem, runs the column generation of the chosen relaxation (``free``: the day-free
+route relaxation, ``day``: the day-indexed one, :mod:`optimizer.solve.lowerbound_day`) within the
+time limit and records the bound, whether LP optimality was proven, iterations, columns, wall
+seconds and peak memory, beside the attachment
 bound and the gap to the planner's plans of ``benchmarks/results/national.json`` (the rows of the
 same variant, when that file has them). Gaps are fractions: ``gap`` = (plan objective - bound) /
 plan objective; ``travel_gap`` = (plan travel - travel bound) / plan travel, where the travel
 bound holds for every plan with the same penalties for unplanned visits as the plan's
 (bound - penalties).
 
-Writes (merges into) ``benchmarks/results/bound.json``: one row per variant and time limit,
+Writes (merges into) ``benchmarks/results/bound.json``: one row per variant, relaxation and time
+limit (field ``relaxation``: ``free`` or ``day``; ``relaxation_description`` says what it keeps),
 each with its own ``run`` block (:mod:`benchmarks.machine`).
 """
 
@@ -63,7 +66,9 @@ def _gaps(bound: float, plans: list[dict]) -> list[dict]:
     return plans
 
 
-def measure_bound(scenario: Path, *, variant: str, time_limit: float, echo=print) -> dict:
+def measure_bound(
+    scenario: Path, *, variant: str, time_limit: float, relaxation: str = "free", echo=print
+) -> dict:
     """Build the variant's Problem and bound it; one JSON-ready row (minutes, seconds, MiB)."""
     from optimizer.data.problem import build_problem
     from optimizer.solve.bounds import attachment_bound
@@ -75,14 +80,18 @@ def measure_bound(scenario: Path, *, variant: str, time_limit: float, echo=print
 
     def progress(event: dict) -> None:
         echo(
-            f"  it {event['iteration']:3d} {event['elapsed_s']:7.1f} s  lp {event['lp']:12.1f}"
+            f"  {event.get('relaxation', relaxation):4s} it {event['iteration']:3d}"
+            f" {event['elapsed_s']:7.1f} s  lp {event['lp']:12.1f}"
             f"  bound {event['best_bound']:12.1f}  columns {event['columns']}"
         )
 
-    result = full_problem_bound(problem, time_limit=time_limit, progress=progress)
+    result = full_problem_bound(
+        problem, relaxation=relaxation, time_limit=time_limit, progress=progress
+    )
     attachment = attachment_bound(problem)
     return {
         "variant": variant,
+        "relaxation": relaxation,
         "time_limit_s": time_limit,
         "visits": len(problem.visits),
         "people": len(problem.people),
@@ -96,7 +105,7 @@ def measure_bound(scenario: Path, *, variant: str, time_limit: float, echo=print
         "iterations": result.iterations,
         "columns": result.columns,
         "nodes": result.nodes,
-        "relaxation": result.relaxation,
+        "relaxation_description": result.relaxation,
         "bound_s": result.seconds,
         "build_s": round(build_s, 2),
         "attachment_bound": round(attachment, 1),
@@ -108,12 +117,23 @@ def measure_bound(scenario: Path, *, variant: str, time_limit: float, echo=print
     }
 
 
+def _key(row: dict) -> tuple:
+    return row["variant"], row["relaxation"], row["time_limit_s"]
+
+
+def _upgrade(row: dict) -> dict:
+    """A row written before the day-indexed bound: its ``relaxation`` was the description."""
+    if row.get("relaxation") in ("free", "day"):
+        return row
+    return {**row, "relaxation": "free", "relaxation_description": row.get("relaxation")}
+
+
 def merge(out: Path, row: dict) -> dict:
-    """``out``'s rows with ``row`` replacing the one of the same variant and time limit."""
+    """``out``'s rows with ``row`` replacing the one of the same variant, relaxation and time
+    limit."""
     data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"rows": []}
-    key = (row["variant"], row["time_limit_s"])
-    rows = [r for r in data.get("rows", []) if (r["variant"], r["time_limit_s"]) != key]
-    data["rows"] = sorted([*rows, row], key=lambda r: (r["variant"], r["time_limit_s"]))
+    rows = [r for r in map(_upgrade, data.get("rows", [])) if _key(r) != _key(row)]
+    data["rows"] = sorted([*rows, row], key=_key)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
     return data
@@ -125,6 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
         prog="python -m benchmarks bound", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--variant", choices=national.VARIANTS, default="example")
+    parser.add_argument("--relaxation", choices=("free", "day"), default="free")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds")
     parser.add_argument("--scenario", type=Path, default=None, help="instead of the example")
     parser.add_argument("--national", type=Path, default=NATIONAL, help="the planner's results")
@@ -135,12 +156,15 @@ def main(argv: list[str] | None = None) -> dict:
     )
     with tempfile.TemporaryDirectory(prefix="bound-") as tmp:
         scenario = args.scenario or national.write_example_scenario(Path(tmp) / "example")
-        row = measure_bound(scenario, variant=args.variant, time_limit=args.time_limit)
+        row = measure_bound(
+            scenario, variant=args.variant, time_limit=args.time_limit, relaxation=args.relaxation
+        )
     row["planner"] = _gaps(row["bound"], planner_rows(args.variant, args.national))
     row["run"] = finish_run(run)
     print(
-        f"{args.variant}: bound {row['bound']} (LP optimal {row['lp_optimal']}, "
-        f"{row['iterations']} iterations, {row['bound_s']} s), attachment "
+        f"{args.variant} ({args.relaxation}): bound {row['bound']} "
+        f"(LP optimal {row['lp_optimal']}, {row['iterations']} iterations, "
+        f"{row['bound_s']} s), attachment "
         f"{row['attachment_bound']}"
     )
     for plan in row["planner"]:

@@ -1,11 +1,14 @@
-"""The full-problem lower bound (column generation on the day-free route relaxation): below
-every valid plan (a brute-force optimum, the planner's and the greedy plans), above the per-visit
-attachment bound, and reacting to the rules that make plans dearer (leave, impossible visits)."""
+"""The full-problem lower bounds (column generation on the day-free and on the day-indexed route
+relaxations): below every valid plan (a brute-force optimum, the planner's and the greedy plans),
+above the per-visit attachment bound, and reacting to the rules that make plans dearer (leave,
+impossible visits, one route per person-day)."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
+import numpy as np
 import pytest
 
 from optimizer.domain import OrgCalendar
@@ -67,6 +70,92 @@ def test_time_limited_run_stops_early_with_a_weaker_but_valid_bound():
     assert early.bound <= full.bound + 1e-6
 
 
+def _route_travel(problem, person: str, stops: tuple[str, ...]) -> int:
+    """Least travel of one day route home -> stops -> home over every order."""
+    home = f"base:{person}"
+    return min(
+        sum(problem.travel.min(a, b) for a, b in itertools.pairwise([home, *order, home]))
+        for order in itertools.permutations(stops)
+    )
+
+
+def test_day_bound_keeps_one_route_per_day_where_the_day_free_bound_does_not():
+    utrecht = ["GM0344", "GM0307", "GM0355", "GM0310"]
+    problem = tiny_problem(orgs=[*utrecht, "GM0014"], people=["T1"], sessions=(), trainings={})
+    tuesday, wednesday = 35, 36  # 7 and 8 February 2023
+
+    def only(day: int) -> OrgCalendar:
+        return OrgCalendar(available=((day * 1440, day * 1440 + 1440),))
+
+    calendars = {c: only(tuesday) for c in utrecht} | {"GM0014": only(wednesday)}
+    problem = dataclasses.replace(problem, org_calendars=calendars)
+    # four intakes on one day, at most three a day: one is left; Groningen goes on Wednesday
+    optimum = (
+        objective.UNPLANNED_REQUIRED
+        + min(_route_travel(problem, "T1", s) for s in itertools.combinations(utrecht, 3))
+        + _route_travel(problem, "T1", ("GM0014",))
+    )
+    free = full_problem_bound(problem, relaxation="free")
+    day = full_problem_bound(problem, relaxation="day", time_limit=60)
+    assert day.lp_optimal
+    assert free.bound < objective.UNPLANNED_REQUIRED  # two "Tuesday" routes in (R)
+    assert objective.UNPLANNED_REQUIRED <= day.bound <= optimum + 1e-6
+
+
+def test_day_bound_lies_between_the_day_free_bound_and_the_brute_force_optimum():
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0307", "GM0355", "GM0310"], people=["T1"], sessions=(), trainings={}
+    )
+    free = full_problem_bound(problem)
+    day = full_problem_bound(problem, relaxation="day", time_limit=60)
+    assert day.lp_optimal
+    assert free.bound - 1e-6 <= day.bound <= brute_force_optimum(problem, "T1") + 1e-6
+    assert day.travel_bound == pytest.approx(day.bound)
+
+
+def test_day_bound_of_the_whole_tiny_problem_is_below_the_planners_valid_plan():
+    problem = tiny_problem()
+    day = full_problem_bound(problem, relaxation="day", time_limit=60)
+    plan = solve(problem, time_limit=20)
+    assert validate(problem, plan) == []
+    assert day.lp_optimal
+    assert full_problem_bound(problem).bound - 1e-6 <= day.bound <= plan.stats.objective + 1e-6
+
+
+def test_day_bound_respects_leave_and_stays_below_the_plan():
+    problem = tiny_problem(sessions=(), trainings={})
+    whole = (0, (problem.horizon_end - problem.horizon_start).days * 1440 + 1440)
+    away = with_person(problem, "T1", unavailable=(whole,))
+    near = full_problem_bound(problem, relaxation="day", time_limit=60)
+    far = full_problem_bound(away, relaxation="day", time_limit=60)
+    assert far.bound > near.bound + 100
+    assert far.bound <= solve(away, time_limit=20).stats.objective + 1e-6
+
+
+def test_time_limited_day_bound_is_valid_and_unknown_relaxations_are_refused():
+    problem = tiny_problem()
+    early = full_problem_bound(problem, relaxation="day", time_limit=0)
+    full = full_problem_bound(problem, relaxation="day", time_limit=60)
+    assert early.bound <= full.bound + 1e-6
+    with pytest.raises(ValueError, match="relaxation"):
+        full_problem_bound(problem, relaxation="week")
+
+
+@pytest.mark.slow
+def test_national_day_bound_is_below_the_planners_plan(shared_data, tmp_path_factory):
+    from optimizer.data.example import generate_example, write_example
+    from optimizer.data.organisations import load_organisations
+    from optimizer.data.problem import build_problem
+
+    folder = tmp_path_factory.mktemp("national-day")
+    write_example(generate_example(load_organisations(), seed=7), folder)
+    national = build_problem(folder / "scenario.toml")
+    plan = solve(national, time_limit=60)
+    day = full_problem_bound(national, relaxation="day", time_limit=90)
+    assert day.bound <= plan.stats.objective
+    assert day.bound >= full_problem_bound(national, time_limit=120).bound - 1e-6
+
+
 @pytest.mark.slow
 def test_national_bound_is_below_the_greedy_plan_and_far_above_the_attachment_bound(
     shared_data, tmp_path_factory
@@ -82,3 +171,66 @@ def test_national_bound_is_below_the_greedy_plan_and_far_above_the_attachment_bo
     greedy = solve(national, method="greedy")
     assert result.bound <= greedy.stats.objective
     assert result.bound > 2 * attachment_bound(national)
+
+
+def _least_by_enumeration(problem, dp, w: np.ndarray, pi: np.ndarray) -> np.ndarray:
+    """The least reduced cost of every route of one person on each day, by enumerating every
+    single, pair and triple of its nodes in every order (timing by the module's own check)."""
+    from optimizer.solve.lowerbound import _timed
+
+    pn = dp.pn
+    n = pn.ids.size
+    minutes = problem.travel.minutes.astype(float)
+    t = minutes[np.ix_(pn.loc, pn.loc)]
+    org = np.array([problem.visits[v].org for v in dp.visit_of])
+    least = np.full(dp.days.size, np.inf)
+    least = np.minimum(least, (pn.single[:, None] - w - pi[None, :]).min(axis=0))
+    a, b = np.nonzero(np.isfinite(pn.pair))
+    if a.size:
+        least = np.minimum(least, (pn.pair[a, b][:, None] - w[a] - w[b] - pi).min(axis=0))
+    a, b, c = (x.ravel() for x in np.meshgrid(*[np.arange(n)] * 3, indexing="ij"))
+    ok = (org[a] != org[b]) & (org[b] != org[c]) & (org[a] != org[c])
+    a, b, c = a[ok], b[ok], c[ok]
+    rules = problem.rules
+    ok = _timed(rules, pn.t_out[a], pn.t_back[c], [t[a, b], t[b, c]],
+                [pn.lo[a], pn.lo[b], pn.lo[c]], [pn.hi[a], pn.hi[b], pn.hi[c]],
+                [pn.dur[a], pn.dur[b], pn.dur[c]])  # fmt: skip
+    a, b, c = a[ok], b[ok], c[ok]
+    if a.size:
+        travel = pn.t_out[a] + t[a, b] + t[b, c] + pn.t_back[c]
+        rc = travel[:, None] - w[a] - w[b] - w[c] - pi[None, :]
+        least = np.minimum(least, rc.min(axis=0))
+    return least
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_day_pricing_never_reports_more_than_the_least_reduced_cost_of_any_route(seed):
+    from optimizer.domain import Stage
+    from optimizer.solve import lowerbound_day as ld
+    from optimizer.solve.lowerbound import free_bound_state
+
+    problem = tiny_problem()
+    _, free = free_bound_state(problem, time_limit=10)
+    keys: dict = {}
+    for node in free.builder.nodes:
+        if problem.visits[node.visit].stage is Stage.SESSION:
+            keys.setdefault((node.visit, node.slot), len(keys))
+    dps = [ld._day_person(problem, i, pn, free, keys, True) for i, pn in enumerate(free.people)]
+    master = ld._DayMaster(problem, free, dps, len(keys))
+    rng = np.random.default_rng(seed)
+    y = master.zero(free.builder.cal.n_days)
+    y.part[:] = rng.uniform(0, 200, y.part.size)
+    y.sync[:] = rng.normal(0, 60, y.sync.shape)
+    for p in range(len(dps)):
+        y.pd[p][:] = -rng.uniform(0, 40, y.pd[p].size)
+        y.week[p][:] = -rng.uniform(0, 30, y.week[p].size)
+    for dp in dps:
+        dp.visit_of = [free.builder.nodes[k].visit for k in dp.pn.ids]
+        w, pi = dp.weights(y)
+        truth = _least_by_enumeration(problem, dp, w, pi)
+        for budget in (0, 50, 10**6):
+            lower, found = ld._price_person(problem, dp, y, budget)
+            assert np.all(np.minimum(lower, 0) <= np.minimum(truth, 0) + 1e-6)
+            for f in found:  # every route found is real and priced right
+                assert f.reduced >= truth[f.day] - 1e-6
+        assert np.allclose(np.minimum(lower, 0), np.minimum(truth, 0))  # exact with the budget

@@ -63,6 +63,11 @@ since every column of person ``p`` has reduced cost >= the least one and at most
 them are used, and ``u_v <= 1``. When no route has negative reduced cost the bound equals the
 LP optimum of (R), which is then proven (``lp_optimal``).
 
+The *day-indexed* relaxation (D) (``full_problem_bound(..., relaxation="day")``,
+:mod:`optimizer.solve.lowerbound_day`) keeps the day of every route: one route per person-day,
+session synchronisation per day, weekly limits per ISO week; it starts from this module's
+column generation (:func:`free_bound_state`).
+
 Units: minutes of travel plus the objective's penalties (travel-minute equivalents); day
 indices and minutes of the day (:mod:`optimizer.timeaxis`).
 """
@@ -625,19 +630,56 @@ class _Master:
 def full_problem_bound(
     problem: Problem,
     *,
+    relaxation: str = "free",
     time_limit: float = 600,
     progress: Callable[[dict], None] | None = None,
     keep: int = 150,
 ) -> BoundResult:
     """A lower bound on the objective of every valid plan of ``problem`` (module doc).
 
-    Column generation on the relaxation (R) until no route has a negative reduced cost (the
-    LP optimum of (R), ``lp_optimal``) or ``time_limit`` seconds pass (then the best
-    Lagrangian bound of the iterations). ``progress(event)`` gets one dict per iteration
-    (``iteration``, ``elapsed_s``, ``lp``, ``bound``, ``columns``, ``least_reduced``);
-    ``keep`` caps the routes each person adds per iteration.
+    ``relaxation="free"``: column generation on the day-free relaxation (R) until no route
+    has a negative reduced cost (the LP optimum of (R), ``lp_optimal``) or ``time_limit``
+    seconds pass (then the best Lagrangian bound of the iterations).
+    ``relaxation="day"``: the day-indexed relaxation (D) of
+    :mod:`optimizer.solve.lowerbound_day`, warm-started from (R) (its bound is never below
+    the day-free one); ``time_limit`` covers both. ``progress(event)`` gets one dict per
+    iteration (``iteration``, ``elapsed_s``, ``lp``, ``bound``, ``columns``,
+    ``least_reduced``); ``keep`` caps the routes each person adds per iteration.
     """
-    began = time.perf_counter()
+    if relaxation == "day":
+        from optimizer.solve.lowerbound_day import day_indexed_bound
+
+        return day_indexed_bound(problem, time_limit=time_limit, progress=progress)
+    if relaxation != "free":
+        raise ValueError(f"unknown relaxation {relaxation!r}; choose 'free' or 'day'")
+    return free_bound_state(problem, time_limit=time_limit, progress=progress, keep=keep)[0]
+
+
+@dataclass
+class FreeState:
+    """What the day-free column generation leaves for a warm start: its nodes, people,
+    master and the duals of its last master (sign-corrected)."""
+
+    builder: _Builder
+    people: list[_PersonNodes]
+    master: _Master
+    y: np.ndarray
+    began: float
+    values: np.ndarray
+    """The last master's column values (the first ``len(master.u_cols)`` are the ``u_v``)."""
+
+
+def free_bound_state(
+    problem: Problem,
+    *,
+    time_limit: float = 600,
+    progress: Callable[[dict], None] | None = None,
+    keep: int = 150,
+    began: float | None = None,
+) -> tuple[BoundResult, FreeState]:
+    """The day-free bound (:func:`full_problem_bound` with ``relaxation="free"``) and the
+    state of its column generation."""
+    began = time.perf_counter() if began is None else began
     if problem.rules.max_visits_per_day > 3:
         raise ValueError("the route relaxation prices at most 3 visits a day")
     builder = _Builder(problem)
@@ -684,7 +726,7 @@ def full_problem_bound(
             break
     unplanned = float(values[: len(master.u_cols)].sum()) if values.size else 0.0
     penalty = float(sum(values[i] * u[1] for i, u in enumerate(master.u_cols)))
-    return BoundResult(
+    result = BoundResult(
         bound=float(best),
         lp_value=float(lp_value),
         travel_bound=float(best) if unplanned < 1e-6 else None,
@@ -697,3 +739,4 @@ def full_problem_bound(
         nodes=len(builder.nodes),
         history=tuple(history),
     )
+    return result, FreeState(builder, people, master, y, began, values)
