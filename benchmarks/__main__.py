@@ -9,6 +9,7 @@ vrptw      Solomon VRPTW instances: our routing engine and PyVRP (:mod:`benchmar
 travel     travel-matrix build times and memory (:mod:`benchmarks.travel_bench`)
 nightly    simulated nights of re-planning (:mod:`benchmarks.nightly_sim`)
 bound      the full-problem lower bound by column generation (:mod:`benchmarks.bound`)
+load       reading the national scenario cold and warm (:mod:`benchmarks.load_bench`)
 render     re-render ``docs/benchmarks.md`` from ``benchmarks/results/*.json`` (runs nothing)
 =========  =================================================================================
 
@@ -29,7 +30,7 @@ from benchmarks.machine import command_line, finish_run, start_run
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-NAMES = ("national", "intake", "vrptw", "travel", "nightly", "bound", "render")
+NAMES = ("national", "intake", "vrptw", "travel", "nightly", "bound", "load", "render")
 
 
 def intake_main(argv: list[str]) -> dict:
@@ -108,6 +109,11 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.bound import main as bound_main
 
         bound_main(rest)
+        return
+    if name == "load":
+        from benchmarks.load_bench import main as load_main
+
+        load_main(rest)
         return
     if name == "intake":
         intake_main(rest)

@@ -141,8 +141,11 @@ def _how_to_run() -> list[str]:
         "```",
         "export OPTIMIZER_DATA_DIR=../shared/data/boundaries",
         "python -m benchmarks national --time-limits 60 300 --intake-time-limits 60 300"
-        "   # ~45 min",
-        "python -m benchmarks vrptw ../shared/data/vrptw --time-limit 30 --peer pyvrp  # ~3 min",
+        "   # ~30 min",
+        "python -m benchmarks bound --variant example --time-limit 600              # ~1 min",
+        "python -m benchmarks bound --variant tight --time-limit 600                # ~1 min",
+        "python -m benchmarks vrptw ../shared/data/vrptw --time-limit 30 --peer pyvrp  # ~5 min",
+        "python -m benchmarks load                                                   # ~2 min",
         "python -m benchmarks travel                                                  # ~2 min",
         "python -m benchmarks nightly --nights 30 --time-limit 60",
         "python -m benchmarks intake ../shared/data/bench/intake_k8.json --time-limits 60",
