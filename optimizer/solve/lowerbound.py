@@ -627,6 +627,38 @@ class _Master:
 # ------------------------------------------------------------------------------ the bound
 
 
+def record_iteration(
+    history: list[dict],
+    progress: Callable[[dict], None] | None,
+    began: float,
+    iteration: int,
+    lp_value: float,
+    bound: float,
+    best: float,
+    columns: int,
+    least: float,
+    added: int,
+    **extra,
+) -> dict:
+    """One column-generation iteration as a progress event: appended to ``history`` and
+    handed to ``progress``; ``extra`` fields are added as they are."""
+    event = {
+        "iteration": iteration,
+        "elapsed_s": round(time.perf_counter() - began, 2),
+        "lp": float(lp_value),
+        "bound": float(bound),
+        "best_bound": float(best),
+        "columns": columns,
+        "least_reduced": float(least),
+        "added": added,
+        **extra,
+    }
+    history.append(event)
+    if progress is not None:
+        progress(event)
+    return event
+
+
 def full_problem_bound(
     problem: Problem,
     *,
@@ -708,19 +740,9 @@ def free_bound_state(
             least = min(least, rc)
             added += sum(master.add(r, pn.role) for r in routes)
         best = max(best, bound)
-        event = {
-            "iteration": iteration,
-            "elapsed_s": round(time.perf_counter() - began, 2),
-            "lp": float(lp_value),
-            "bound": float(bound),
-            "best_bound": float(best),
-            "columns": master.n_cols,
-            "least_reduced": float(least),
-            "added": added,
-        }
-        history.append(event)
-        if progress is not None:
-            progress(event)
+        record_iteration(
+            history, progress, began, iteration, lp_value, bound, best, master.n_cols, least, added
+        )
         optimal = least >= -EPS
         if optimal or added == 0 or time.perf_counter() - began >= time_limit:
             break

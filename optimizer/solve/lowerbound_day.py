@@ -91,6 +91,7 @@ from optimizer.solve.lowerbound import (
     _PersonNodes,
     _timed,
     free_bound_state,
+    record_iteration,
 )
 from optimizer.solve.mip import INF, _highs
 
@@ -647,23 +648,22 @@ def day_indexed_bound(
             1.0, abs(lp_value)
         )
         smooth = added > 0 or not smooth  # a smoothed mis-price: price the master duals next
-        event = {
-            "iteration": iteration,
-            "elapsed_s": round(time.perf_counter() - began, 2),
-            "lp": float(lp_value),
-            "bound": float(bound),
-            "best_bound": float(best),
-            "columns": master.n_cols,
-            "least_reduced": float(least),
-            "added": added,
-            "master_s": round(master_s, 2),
-            "pricing_s": round(pricing_s, 2),
-            "smoothed": y_price is not y_lp,
-            "relaxation": "day",
-        }
-        history.append(event)
-        if progress is not None:
-            progress(event)
+        record_iteration(
+            history,
+            progress,
+            began,
+            iteration,
+            lp_value,
+            bound,
+            best,
+            master.n_cols,
+            least,
+            added,
+            master_s=round(master_s, 2),
+            pricing_s=round(pricing_s, 2),
+            smoothed=y_price is not y_lp,
+            relaxation="day",
+        )
         if optimal or time.perf_counter() - began >= time_limit:
             break
         if added == 0 and y_price is y_lp:
