@@ -184,7 +184,7 @@ def _penalties(problem, plan) -> dict[str, float]:
     out = {"intake": 0.0, "later": 0.0}
     for u in plan.unplanned:
         visit = problem.visits[u.visit_id]
-        cost = objective.UNPLANNED_REQUIRED if visit.required else objective.UNPLANNED_OPTIONAL
+        cost = objective.unplanned_penalty(visit)
         out["intake" if visit.stage.value == "intake" else "later"] += cost
     return out
 

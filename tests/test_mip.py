@@ -1,4 +1,5 @@
-"""The HiGHS wrapper (``optimizer.solve.mip.SparseMip``): a warm start never hides a better plan."""
+"""The HiGHS wrapper (``optimizer.solve.mip.SparseMip``): a warm start never hides a better plan;
+LP diving turns a fractional LP into a plan."""
 
 from __future__ import annotations
 
@@ -37,8 +38,77 @@ def test_without_the_lp_in_time_the_mip_runs_on_the_cheapest_columns_and_claims_
     monkeypatch,
 ):
     mip = _replan_model()
-    monkeypatch.setattr(SparseMip, "lp_relaxation", lambda self, time_limit: None)
+    monkeypatch.setattr(SparseMip, "_solved_lp", lambda self, time_limit: None)
     result = mip.solve(time_limit=10, keep=2, protect=[6, 7, 8], groups=[[0, 2], [1, 3], [4, 5]])
     assert result.feasible
     assert abs(result.objective - 17.000151) < 1e-6
     assert result.bound == float("-inf")
+
+
+def _odd_cycle_model() -> SparseMip:
+    """Set partitioning of {a, b, c} by the pairs ab, bc, ca (cost 1 each) and the singles
+    (cost 1.5 each): the LP takes every pair at 1/2 (1.5); a plan needs a pair and a single
+    (2.5) or three singles (4.5)."""
+    mip = SparseMip()
+    pairs = [mip.add_var(1.0) for _ in range(3)]
+    singles = [mip.add_var(1.5) for _ in range(3)]
+    for element, (p, q) in enumerate([(0, 2), (0, 1), (1, 2)]):
+        mip.add_row([(pairs[p], 1.0), (pairs[q], 1.0), (singles[element], 1.0)], lb=1, ub=1)
+    return mip
+
+
+def _covers_every_row_once(mip: SparseMip, values: np.ndarray) -> bool:
+    rows = np.zeros(len(mip.row_lb))
+    for row, var, coef in mip.entries:
+        rows[row] += coef * values[var]
+    return bool(np.all(rows >= np.asarray(mip.row_lb) - 1e-9))
+
+
+def test_lp_dive_turns_a_fractional_lp_into_an_integral_plan():
+    mip = _odd_cycle_model()
+    h = mip._solved_lp(10)
+    assert abs(h.getInfo().objective_function_value - 1.5) < 1e-9
+    plan = mip.dive(h, time_limit=10)
+    assert plan is not None
+    assert set(np.unique(plan)) <= {0.0, 1.0}
+    assert _covers_every_row_once(mip, plan)
+    assert abs(np.dot(mip.cost, plan) - 2.5) < 1e-9
+
+
+def _record_starts(monkeypatch) -> list[float]:
+    """The objective of the start each MIP run of ``SparseMip.solve`` is given."""
+    starts: list[float] = []
+    run = SparseMip._run
+
+    def spy(self, upper, start, *args):
+        starts.append(float(np.dot(self.cost, start)))
+        return run(self, upper, start, *args)
+
+    monkeypatch.setattr(SparseMip, "_run", spy)
+    return starts
+
+
+def test_a_cheaper_dive_plan_replaces_the_warm_start(monkeypatch):
+    """Start: the three singles (4.5); the MIP runs start from the dive's plan (2.5)."""
+    mip = _odd_cycle_model()
+    starts = _record_starts(monkeypatch)
+    start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
+    result = mip.solve(time_limit=10, start=start, keep=2, dive=0.5)
+    assert starts[0] == 2.5
+    assert abs(result.objective - 2.5) < 1e-9
+    assert _covers_every_row_once(mip, result.values)
+
+
+def test_without_a_dive_the_warm_start_is_kept(monkeypatch):
+    mip = _odd_cycle_model()
+    starts = _record_starts(monkeypatch)
+    mip.solve(time_limit=10, start=np.array([0, 0, 0, 1, 1, 1], dtype=float), keep=2)
+    assert starts[0] == 4.5
+
+
+def test_no_dive_when_the_warm_start_is_within_the_margin_of_the_lp_bound(monkeypatch):
+    mip = _odd_cycle_model()
+    starts = _record_starts(monkeypatch)
+    start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
+    mip.solve(time_limit=10, start=start, keep=2, dive=0.5, dive_margin=5.0)
+    assert starts[0] == 4.5

@@ -465,9 +465,7 @@ def plan_score(problem: Problem, previous: Mapping[str, Appointment], plan: Plan
     from optimizer.solve import objective
 
     unplanned = sum(
-        objective.UNPLANNED_REQUIRED
-        if problem.visits[u.visit_id].required
-        else objective.UNPLANNED_OPTIONAL
+        objective.unplanned_penalty(problem.visits[u.visit_id])
         for u in plan.unplanned
         if u.visit_id in problem.visits
     )

@@ -309,8 +309,7 @@ def solve_later(
             if c.evening:
                 evenings[(team, week)].append(var)
     for visit in [*sessions, *trainings]:
-        penalty = objective.UNPLANNED_REQUIRED if visit.required else objective.UNPLANNED_OPTIONAL
-        slack[visit.id] = mip.add_var(penalty)
+        slack[visit.id] = mip.add_var(objective.unplanned_penalty(visit))
         mip.add_row([(v, 1.0) for v in by_visit[visit.id]] + [(slack[visit.id], 1.0)], lb=1, ub=1)
     for vars_ in person_day.values():
         if len(vars_) > 1:

@@ -22,6 +22,11 @@ THREADS = 1
 instance must ask for the same number."""
 
 
+DIVE_FIX = 0.7
+"""LP diving fixes every binary at this value or more at 1 in one step (measured on the tight
+national intake master: 0.9 took 89 LPs to a plan 3.8 % above the LP bound, 0.7 42 LPs to one
+4.0 % above; 0.6 and 0.5 ended infeasible)."""
+
 _BANNER_SHOWN = False
 
 
@@ -143,6 +148,8 @@ class SparseMip:
         protect: Iterable[int] = (),
         groups: Iterable[Sequence[int]] = (),
         per_group: int = 5,
+        dive: float = 0.0,
+        dive_margin: float = 0.0,
     ) -> MipResult:
         """Solve with HiGHS within ``time_limit`` seconds (wall clock).
 
@@ -158,16 +165,26 @@ class SparseMip:
         bound is the LP bound, or the restricted MIP's bound when the plan is within the
         least reduced cost left out of the LP bound (then no left-out variable can improve
         it).
+
+        ``dive`` > 0 (with ``keep``) runs :meth:`dive` from the LP optimum for at most that
+        share of the time left after the LP, when there is no ``start`` or it costs more than
+        the LP bound plus ``dive_margin``; its plan replaces ``start`` when it is cheaper.
         """
         began = time.perf_counter()
         deadline = began + time_limit
         lp = None
         if keep is not None and self.n_vars > keep:
-            lp = self.lp_relaxation(time_limit=time_limit / 2)
-            if lp is None:
+            h = self._solved_lp(time_limit / 2)
+            if h is None:
                 # no LP in time (a loaded machine): rank by cost instead, so the MIP still
                 # runs on a small model; without an LP optimum there is no bound
                 lp = (-INF, np.asarray(self.cost, dtype=float))
+            else:
+                reduced = np.asarray(h.getSolution().col_dual, dtype=float)
+                lp = (h.getInfo().objective_function_value, reduced)
+                far = start is None or np.dot(self.cost, start) > lp[0] + dive_margin
+                if dive > 0 and far:
+                    start = self._better_start(h, start, dive * (deadline - time.perf_counter()))
         if lp is None:
             values, objective, bound, status = self._run(
                 self.ub, start, time_limit, seed, mip_rel_gap, on_improvement
@@ -201,6 +218,17 @@ class SparseMip:
         bound = max(lp_bound, bound) if proven else lp_bound
         values = values if values is not None and objective < float("inf") else np.empty(0)
         return MipResult(values, objective, bound, status, time.perf_counter() - began, lp_bound)
+
+    def _better_start(
+        self, h: highspy.Highs, start: Sequence[float] | None, seconds: float
+    ) -> Sequence[float] | None:
+        """The dive's plan when it is cheaper than ``start`` (or there is none), else ``start``."""
+        plan = self.dive(h, time_limit=seconds)
+        if plan is None:
+            return start
+        if start is None or np.dot(self.cost, plan) < np.dot(self.cost, start):
+            return plan
+        return start
 
     def _run(
         self,
@@ -247,10 +275,51 @@ class SparseMip:
 
     def lp_relaxation(self, *, time_limit: float) -> tuple[float, np.ndarray] | None:
         """The LP relaxation's optimum and every variable's reduced cost, or None."""
+        h = self._solved_lp(time_limit)
+        if h is None:
+            return None
+        reduced = np.asarray(h.getSolution().col_dual, dtype=float)
+        return h.getInfo().objective_function_value, reduced
+
+    def _solved_lp(self, time_limit: float) -> highspy.Highs | None:
+        """A HiGHS instance holding the LP relaxation at its optimum, or None."""
         h = _highs(time_limit)
         h.passModel(self._model(relax=True))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        reduced = np.asarray(h.getSolution().col_dual, dtype=float)
-        return h.getInfo().objective_function_value, reduced
+        return h
+
+    def dive(self, h: highspy.Highs, *, time_limit: float) -> np.ndarray | None:
+        """*LP diving*: a plan found by fixing the LP relaxation held in ``h`` (at its
+        optimum) towards an integer point. Every binary at ``DIVE_FIX`` or more is fixed at 1
+        (or, when none is, the largest fractional one), the LP is re-solved from its basis,
+        and so on until the LP optimum is integral. No backtracking: None when the LP becomes
+        infeasible or ``time_limit`` (seconds) runs out. ``h`` is changed.
+
+        On the tight set-partitioning masters (few people, many visits) HiGHS's own
+        heuristics found nothing better than the warm start in a minute, while a dive finds a
+        plan within a few per cent of the LP bound in seconds (docs/benchmarks.md).
+        """
+        deadline = time.perf_counter() + time_limit
+        binary = np.asarray(self.integer) & (np.asarray(self.ub) <= 1.0)
+        fixed = np.zeros(self.n_vars, dtype=bool)
+        while time.perf_counter() < deadline:
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            x = np.asarray(h.getSolution().col_value, dtype=float)
+            open_ = binary & ~fixed & (x > 1e-6) & (x < 1.0 - 1e-6)
+            if not open_.any():
+                return np.where(binary, np.round(x), x)
+            fix = np.flatnonzero(open_ & (x >= DIVE_FIX))
+            if fix.size == 0:
+                candidates = np.flatnonzero(open_)
+                fix = candidates[[int(np.argmax(x[candidates]))]]
+            fixed[fix] = True
+            ones = np.ones(fix.size)
+            h.changeColsBounds(fix.size, fix.astype(np.int32), ones, ones)
+            # HiGHS's time limit counts the instance's whole run time, not this run's
+            left = max(0.1, deadline - time.perf_counter())
+            h.setOptionValue("time_limit", h.getRunTime() + left)
+            h.run()
+        return None

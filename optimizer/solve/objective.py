@@ -17,12 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from optimizer.domain import Appointment
+from optimizer.domain import Appointment, Visit
 
 UNPLANNED_REQUIRED = 100_000.0
 UNPLANNED_OPTIONAL = 5_000.0
 MOVED_PROPOSED = 240.0
 EARLINESS_PER_DAY = 1e-6
+
+
+def unplanned_penalty(visit: Visit) -> float:
+    """What leaving ``visit`` unplanned costs: ``UNPLANNED_REQUIRED`` or ``UNPLANNED_OPTIONAL``."""
+    return UNPLANNED_REQUIRED if visit.required else UNPLANNED_OPTIONAL
 
 
 def choice_cost(

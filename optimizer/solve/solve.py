@@ -218,12 +218,7 @@ def solve(
     unplanned = _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2)
     routes = day_routes(problem, appointments)
     travel = sum(r.travel_min for r in routes)
-    penalty = sum(
-        objective.UNPLANNED_REQUIRED
-        if problem.visits[u.visit_id].required
-        else objective.UNPLANNED_OPTIONAL
-        for u in unplanned
-    )
+    penalty = sum(objective.unplanned_penalty(problem.visits[u.visit_id]) for u in unplanned)
     stats = SolveStats(
         solver="greedy" if method == "greedy" else "set-partitioning+mip",
         runtime_s=time.perf_counter() - began,
