@@ -43,6 +43,7 @@ from optimizer.solve import objective
 from optimizer.solve.assemble import day_routes
 from optimizer.solve.dayroutes import (
     EnumerationSettings,
+    IntakeInstance,
     RouteColumn,
     build_instance,
     enumerate_routes,
@@ -122,15 +123,8 @@ def solve(
     blocked = _pinned_days(problem)
     report(stage="windows")
 
-    intakes = [v for v in todo if v.stage is Stage.INTAKE]
-    by_org: dict[str, list[Visit]] = defaultdict(list)
-    for v in todo:
-        by_org[v.org].append(v)
-    intake_ranges = [
-        _room_for_later_stages(problem, v, ranges[v.id], by_org[v.org]) for v in intakes
-    ]
-    team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
-    inst = build_instance(problem, intakes, intake_ranges, team, blocked, cal)
+    inst = intake_instance(problem, cal, todo, ranges, blocked)
+    intakes = inst.visits
     columns: list = []
     if method == "greedy":
         stage1 = greedy_intakes(inst)
@@ -232,6 +226,27 @@ def solve(
     )
     report(stage="done", objective=stats.objective, planned=len(planned))
     return plan
+
+
+def intake_instance(
+    problem: Problem,
+    cal: Calendar,
+    todo: Sequence[Visit],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    blocked: dict[str, set[int]],
+) -> IntakeInstance:
+    """The intake stage's instance: the intakes among ``todo`` with their start ranges (less
+    the room their session and trainings need before the deadline), the team members and
+    their usable days (``blocked``: person -> day indices already taken)."""
+    intakes = [v for v in todo if v.stage is Stage.INTAKE]
+    by_org: dict[str, list[Visit]] = defaultdict(list)
+    for v in todo:
+        by_org[v.org].append(v)
+    intake_ranges = [
+        _room_for_later_stages(problem, v, ranges[v.id], by_org[v.org]) for v in intakes
+    ]
+    team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
+    return build_instance(problem, intakes, intake_ranges, team, blocked, cal)
 
 
 class _Budget:

@@ -1,0 +1,60 @@
+"""The intake master on the tight national variant (3 team members from June 2023): the greedy
+start leaves 7 intakes unplanned, the LP relaxation about one; LP diving brings a plan that
+plans as many intakes as the LP does, close to the LP bound. Slow: it builds the national
+scenario and enumerates its 40,000 routes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks import national
+from optimizer.data.problem import build_problem
+from optimizer.domain import Stage
+from optimizer.solve import objective
+from optimizer.solve.dayroutes import EnumerationSettings, enumerate_routes
+from optimizer.solve.greedy import greedy_intakes
+from optimizer.solve.intakes import _full_model, column_cost
+from optimizer.solve.slots import Calendar, start_ranges
+from optimizer.solve.solve import _pinned_days, intake_instance
+
+
+@pytest.fixture(scope="module")
+def tight_master(shared_data, tmp_path_factory):
+    """The tight variant's intake master (all enumerated routes) and the greedy routes."""
+    folder = tmp_path_factory.mktemp("tight")
+    problem = build_problem(
+        national.variant_scenario(national.write_example_scenario(folder), "tight")
+    )
+    cal = Calendar.of(problem)
+    todo = list(problem.visits.values())
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    inst = intake_instance(problem, cal, todo, ranges, _pinned_days(problem))
+    greedy = greedy_intakes(inst)
+    known = set()
+    columns = []
+    for col in [*enumerate_routes(inst, EnumerationSettings()), *greedy.chosen]:
+        if (col.person, col.day, col.visits) not in known:
+            known.add((col.person, col.day, col.visits))
+            columns.append(col)
+    mip, slack, _ = _full_model(inst.visits, columns, [column_cost(c, {}) for c in columns])
+    assert all(v.stage is Stage.INTAKE for v in inst.visits)
+    return mip, slack, greedy
+
+
+@pytest.mark.slow
+def test_lp_dive_plans_as_many_tight_intakes_as_the_lp_and_stays_near_its_bound(tight_master):
+    mip, slack, greedy = tight_master
+    h = mip._solved_lp(300)
+    lp_bound = h.getInfo().objective_function_value
+    lp_unplanned = sum(h.getSolution().col_value[var] for var in slack.values())
+    plan = mip.dive(h, time_limit=300)
+    assert plan is not None
+    unplanned = int(round(sum(plan[var] for var in slack.values())))
+    assert len(greedy.unplanned) > unplanned + 3
+    assert unplanned == math.ceil(lp_unplanned - 1e-6)
+    penalty = unplanned * objective.UNPLANNED_REQUIRED
+    travel, travel_bound = float(np.dot(mip.cost, plan)) - penalty, lp_bound - penalty
+    assert travel_bound <= travel < 1.06 * travel_bound
