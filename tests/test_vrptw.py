@@ -235,3 +235,29 @@ def test_pyvrp_intake_plan_is_feasible_and_its_travel_is_recomputed(shared_data,
     assert row["feasible"], row["problems"]
     assert row["clients_visited"] == 12
     assert row["travel_min"] == row["pyvrp_cost"]
+
+
+def test_incremental_schedules_match_a_full_recompute_after_insertions(tmp_path):
+    from optimizer.solve import vrptw_sisr as vs
+
+    inst = read_instance(_write_tiny(tmp_path, seed=5, clients=12))
+    data = _sisr_data(inst)
+    search = vs._Search(data, vs.SisrSettings(blink=0.0), np.random.default_rng(0), cap=12)
+    state = vs._State.build(data, [])
+    left = search.recreate(state, list(range(1, data.n)))
+    assert left == []
+    routes = state.routes(data)
+    assert validate_vrptw_routes(inst, routes) == []
+    assert state.cost == route_cost(inst["edge_weight"], routes)
+    fresh = vs._State.build(data, routes)
+    for r in range(data.vehicles):
+        for node in [data.n + 2 * r, *state.route(data, r), data.n + 2 * r + 1]:
+            assert state.early[node] == fresh.early[node]
+            assert state.late[node] == fresh.late[node]
+
+
+def test_sisr_state_refuses_more_routes_than_the_fleet(tmp_path):
+    inst = read_instance(_write_tiny(tmp_path))
+    data = _sisr_data({**inst, "vehicles": 2})
+    with pytest.raises(ValueError, match="fleet of 2"):
+        sisr(data, [[1], [2], [3]], time.perf_counter() + 0.1, np.random.default_rng(0))

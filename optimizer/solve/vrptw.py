@@ -17,6 +17,7 @@ VRPLIB ``.sol`` files. The objective is total distance only (not vehicles first)
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import time
@@ -29,7 +30,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.errors import SolveError
-from optimizer.solve.vrptw_sisr import SisrData, SisrSettings, fewer_routes, sisr
+from optimizer.solve.vrptw_sisr import SisrData, SisrSettings, sisr
 
 _FSS = routing_enums_pb2.FirstSolutionStrategy
 _LSM = routing_enums_pb2.LocalSearchMetaheuristic
@@ -44,18 +45,18 @@ class VrptwSettings:
     ``first_share`` of the time limit), then SISR ruin and recreate with simulated annealing
     (:mod:`optimizer.solve.vrptw_sisr`, parameters ``sisr``) until the limit. With
     ``workers`` > 1 (default: 2 when the machine has 2 cores) the others run in forked
-    processes with other seeds and first solutions: after ``fleet_after`` of the time they
-    drop a random route and search with that one vehicle fewer (its clients may stay out at
-    an adaptive price until they fit), ``fleet_restarts`` times from the same solution, as
-    long as the smaller fleet gave a shorter total (else back to the whole fleet); the best
-    solution of all workers is returned.
+    processes with other seeds and first solutions. Worker ``w`` anneals with a price per
+    used route of ``route_prices[w % len(route_prices)]`` x the mean arc length of its first
+    solution: the distance-optimal fleet is unknown (Solomon's RC101 needs the fewest routes
+    that fit, R101 one more than that), so the workers search under different pressures on
+    the fleet; every worker keeps its least-distance solution and the best of all is
+    returned.
     """
 
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    first_share: float = 0.1
+    first_share: float = 0.03
     workers: int | None = None
-    fleet_after: float = 0.2
-    fleet_restarts: int = 3
+    route_prices: tuple[float, ...] = (0.0, 2.0)
     sisr: SisrSettings = SisrSettings()
 
 
@@ -193,9 +194,9 @@ def _search(
     arr: _Arrays, settings: VrptwSettings, deadline: float, seed: int, worker: int
 ) -> list[list[int]] | None:
     """One search until ``deadline`` (``perf_counter``, the same clock in every process):
-    OR-Tools first solution, then SISR; worker 0 on the whole fleet, the others after
-    ``fleet_after`` of the time with one route fewer. The best routes, or None when OR-Tools
-    found no solution serving every client."""
+    OR-Tools first solution, then SISR with this worker's route price (see
+    :class:`VrptwSettings`). The least-distance routes, or None when OR-Tools found no
+    solution serving every client."""
     start = time.perf_counter()
     seconds = max(deadline - start, 0.01)
     strategy = settings.first_solution if worker == 0 else _STRATEGIES[(worker - 1) % 3]
@@ -204,23 +205,13 @@ def _search(
         return None
     data = SisrData(arr.dist, arr.windows, arr.service, arr.demand, arr.capacity, arr.vehicles)
     rng = np.random.default_rng([seed, worker])
-    if worker == 0 or settings.fleet_restarts == 0:
-        return sisr(data, routes, deadline, rng, settings.sisr)
-    routes = sisr(data, routes, start + seconds * settings.fleet_after, rng, settings.sisr)
-    if len(routes) <= 1:
-        return routes
-    plain_cost = route_cost(arr.dist, routes)
-    best, best_cost = routes, plain_cost
-    for k in range(settings.fleet_restarts):
-        now = time.perf_counter()
-        until = now + (deadline - now) / (settings.fleet_restarts - k)
-        kept, pool = fewer_routes(routes, rng)
-        fewer = sisr(data, kept, until, rng, settings.sisr, max_routes=len(kept), pool=pool)
-        if fewer is not None and route_cost(arr.dist, fewer) < best_cost:
-            best, best_cost = fewer, route_cost(arr.dist, fewer)
-        if best_cost >= plain_cost:  # the smaller fleet does not pay: back to the whole one
-            return sisr(data, routes, deadline, rng, settings.sisr)
-    return best
+    factor = (
+        settings.route_prices[worker % len(settings.route_prices)] if settings.route_prices else 0.0
+    )
+    arcs = sum(len(r) + 1 for r in routes)
+    price = factor * route_cost(arr.dist, routes) / arcs
+    sisr_settings = dataclasses.replace(settings.sisr, route_price=price)
+    return sisr(data, routes, deadline, rng, sisr_settings)
 
 
 def _workers(settings: VrptwSettings) -> int:

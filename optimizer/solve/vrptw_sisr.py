@@ -1,4 +1,4 @@
-"""Slack Induction by String Removals (SISR) for the VRPTW, in numpy.
+"""Slack Induction by String Removals (SISR) for the VRPTW, in plain Python.
 
 Christiaens & Vanden Berghe (2020), "Slack induction by string removals for vehicle routing
 problems", Transportation Science 54(2): ruin by removing a few strings (runs of consecutive
@@ -6,10 +6,17 @@ clients, or a run with a kept middle part) from routes near a random client, rec
 insertion with blinks (every position is skipped with a small probability), accept by simulated
 annealing on the total distance.
 
-Insertion positions are checked for time windows and capacity in O(1) each from two schedules
-per route (earliest start of service forward, latest start backward); all positions of all
-routes are evaluated at once as numpy arrays, one row per vehicle. Units are those of the
-instance (distances = travel times, integers).
+Representation (chosen for speed in the interpreter; numpy's per-call overhead dominated an
+earlier array version): routes are doubly linked lists over *extended* node ids. Ids
+``0 .. n-1`` are the instance's nodes (0, the depot, is never linked), route ``r`` starts at
+the depot copy ``n + 2r`` and ends at ``n + 2r + 1``. Per node the search keeps the earliest
+start of service (forward schedule) and the latest start of service that keeps the rest of
+its route on time (backward schedule), so inserting a client between two nodes is checked for
+time windows in O(1). Insertion positions are *granular*: a client is only tried directly
+after one of its nearest possible predecessors or directly before one of its nearest possible
+successors (``SisrSettings.neighbours`` each, pairs that no schedule can make feasible left
+out), or alone on an empty route. Units are those of the instance (distances = travel times,
+integers).
 """
 
 from __future__ import annotations
@@ -21,9 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_BIG = np.int64(1) << 50
-"""Departure time of an unused slot: it makes every insertion there infeasible."""
-
 
 @dataclass(frozen=True)
 class SisrSettings:
@@ -33,7 +37,11 @@ class SisrSettings:
     ``split_rate`` probability of the split-string removal, ``split_depth`` [β],
     ``blink`` [blink rate]; temperatures ``t_start``/``t_end`` in distance units, cooled
     exponentially over the time budget; ``absent_cost`` the price of leaving a client out
-    (in a capped fleet), as a multiple of its depot round trip.
+    (in a capped fleet), as a multiple of its depot round trip; ``neighbours`` the number of
+    nearest predecessors and of nearest successors a client is tried next to;
+    ``route_price`` a price per used route (distance units) that the annealing and the
+    choice of opening a route add to the distance (positive: pressure towards fewer routes,
+    negative: towards more); the best solution is still the one of least distance.
     """
 
     mean_removed: float = 10.0
@@ -44,178 +52,323 @@ class SisrSettings:
     t_start: float = 100.0
     t_end: float = 1.0
     absent_cost: float = 0.3
+    neighbours: int = 25
+    route_price: float = 0.0
 
 
 class SisrData:
-    """The instance as integer arrays and plain lists (fast scalar access in Python loops)."""
+    """The instance as plain lists over extended node ids (see the module docstring).
 
-    def __init__(self, dist, windows, service, demand, capacity: int, vehicles: int):
-        self.n = int(dist.shape[0])
-        self.dist = np.ascontiguousarray(dist, dtype=np.int64)
-        self.dist_in = np.ascontiguousarray(self.dist.T)  # row c: distance from every node to c
-        self.early = windows[:, 0].astype(np.int64)
-        self.late = windows[:, 1].astype(np.int64)
-        self.service = service.astype(np.int64)
-        self.demand = demand.astype(np.int64)
-        self.capacity = int(capacity)
-        self.vehicles = int(vehicles)
-        self.d = self.dist.tolist()
-        self.e = self.early.tolist()
-        self.l_ = self.late.tolist()
-        self.s = self.service.tolist()
-        self.q = self.demand.tolist()
-        order = np.argsort(self.dist[1:, 1:] + self.dist[1:, 1:].T, axis=1, kind="stable") + 1
-        self.adjacent = order.tolist()  # adjacent[c - 1]: clients by distance from c (c first)
-
-
-class _Solution:
-    """Routes plus, per vehicle row, the insertion slots as arrays.
-
-    Slot j of row r is the arc from position j to j + 1 of ``[0, *route, 0]``: ``pred``/
-    ``succ`` nodes, ``dep`` the earliest time to leave ``pred`` (start of service + service),
-    ``lat`` the latest start of service at ``succ``, ``arc`` the distance pred -> succ.
+    ``dist`` (n, n) integer distances = travel times, ``windows`` (n, 2) earliest/latest
+    start of service, ``service`` (n,) durations, ``demand`` (n,), one ``capacity``,
+    ``vehicles`` the fleet size; node 0 is the depot.
     """
 
-    def __init__(self, data: SisrData, routes: list[list[int]]):
-        self.data = data
-        rows, width = data.vehicles, data.n + 1
-        used = [list(r) for r in routes if r]
-        self.routes = used + [[] for _ in range(rows - len(used))]
-        self.used = len(used)  # routes 0 .. used - 1 are not empty, the others are
-        self.pred = np.zeros((rows, width), dtype=np.int64)
-        self.succ = np.zeros((rows, width), dtype=np.int64)
-        self.dep = np.full((rows, width), _BIG, dtype=np.int64)
-        self.lat = np.zeros((rows, width), dtype=np.int64)
-        self.arc = np.zeros((rows, width), dtype=np.int64)
-        self.load = np.zeros(rows, dtype=np.int64)
-        self.where = [-1] * data.n
-        self.length = [0] * rows
-        for r in range(rows):
-            self.refresh(r)
-        self.cost = sum(self.length)
+    def __init__(self, dist, windows, service, demand, capacity: int, vehicles: int):
+        dist = np.asarray(dist, dtype=np.int64)
+        windows = np.asarray(windows, dtype=np.int64)
+        n = int(dist.shape[0])
+        self.n = n
+        self.vehicles = int(vehicles)
+        self.capacity = int(capacity)
+        base = np.concatenate([np.arange(n), np.zeros(2 * self.vehicles, dtype=np.int64)])
+        ext = dist[np.ix_(base, base)]
+        service = np.asarray(service, dtype=np.int64).copy()
+        service[0] = 0
+        demand = np.asarray(demand, dtype=np.int64).copy()
+        demand[0] = 0
+        self.d: list[list[int]] = ext.tolist()
+        self.d_in: list[list[int]] = ext.T.tolist()  # d_in[c][a]: distance a -> c
+        self.e: list[int] = windows[base, 0].tolist()
+        self.l_: list[int] = windows[base, 1].tolist()
+        self.s: list[int] = service[base].tolist()
+        self.q: list[int] = demand[base].tolist()
+        clients = dist[1:, 1:]
+        order = np.argsort(clients + clients.T, axis=1, kind="stable") + 1
+        self.adjacent: list[list[int]] = [[]] + order.tolist()  # by distance, c itself first
+        # c may directly follow a only if a's earliest departure reaches c before c closes.
+        early, late, svc = windows[:, 0], windows[:, 1], service
+        follows = (early[:, None] + svc[:, None] + dist <= late[None, :]) & ~np.eye(n, dtype=bool)
+        follows[0, :] = follows[:, 0] = False
+        self._pred_order = self._sorted(dist.T, follows.T)
+        self._succ_order = self._sorted(dist, follows)
 
-    def copy(self) -> _Solution:
-        other = object.__new__(_Solution)
-        other.data = self.data
-        other.routes = [r[:] for r in self.routes]
-        for name in ("pred", "succ", "dep", "lat", "arc", "load"):
-            setattr(other, name, getattr(self, name).copy())
-        other.where = self.where[:]
-        other.length = self.length[:]
-        other.used = self.used
-        other.cost = self.cost
+    @staticmethod
+    def _sorted(weight: np.ndarray, allowed: np.ndarray) -> list[list[int]]:
+        """Per node c: the nodes x with ``allowed[c, x]``, by increasing ``weight[c, x]``."""
+        out: list[list[int]] = []
+        for c in range(weight.shape[0]):
+            cand = np.flatnonzero(allowed[c])
+            out.append(cand[np.argsort(weight[c, cand], kind="stable")].tolist())
+        return out
+
+    def neighbours(self, k: int) -> tuple[list[list[int]], list[list[int]]]:
+        """The ``k`` nearest possible predecessors and successors of every client."""
+        return [p[:k] for p in self._pred_order], [s[:k] for s in self._succ_order]
+
+
+_OUT = 1 << 60
+"""Load and size of the pseudo-route ``vehicles`` that holds the clients left out: no client
+is ever inserted next to them."""
+
+
+class _State:
+    """A solution as linked lists with schedules (see the module docstring).
+
+    ``nxt``/``prv`` links (-1 at the route ends and for clients left out), ``rt`` route of
+    every node (``vehicles``: left out), ``early``/``late`` earliest and latest start of
+    service, ``load``/``size`` per route (plus the left-out pseudo-route), ``cost`` total
+    distance, ``used`` non-empty routes.
+    """
+
+    __slots__ = ("nxt", "prv", "rt", "early", "late", "load", "size", "cost", "used")
+
+    nxt: list[int]
+    prv: list[int]
+    rt: list[int]
+    early: list[int]
+    late: list[int]
+    load: list[int]
+    size: list[int]
+    cost: int
+    used: int
+
+    @classmethod
+    def build(cls, data: SisrData, routes: list[list[int]]) -> _State:
+        """The state of ``routes`` (lists of clients); their schedules may be infeasible."""
+        n, v = data.n, data.vehicles
+        size = n + 2 * v
+        st = cls()
+        st.nxt, st.prv, st.rt = [-1] * size, [-1] * size, [v] * size
+        st.early, st.late = data.e[:], data.l_[:]
+        st.load, st.size = [0] * v + [_OUT], [0] * v + [_OUT]
+        used = [r for r in routes if r]
+        if len(used) > v:
+            raise ValueError(f"{len(used)} routes for a fleet of {v} vehicles")
+        for r in range(v):
+            first, last = n + 2 * r, n + 2 * r + 1
+            path = [first, *(used[r] if r < len(used) else []), last]
+            for a, b in zip(path, path[1:], strict=False):
+                st.nxt[a], st.prv[b] = b, a
+            for x in path:
+                st.rt[x] = r
+            st.load[r] = sum(data.q[c] for c in path)
+            st.size[r] = len(path) - 2
+            _refresh(st, data, r)
+        st.used = len(used)
+        st.cost = sum(data.d[a][b] for a in range(size) if (b := st.nxt[a]) >= 0)
+        return st
+
+    def copy(self) -> _State:
+        other = _State()
+        other.nxt, other.prv, other.rt = self.nxt[:], self.prv[:], self.rt[:]
+        other.early, other.late = self.early[:], self.late[:]
+        other.load, other.size = self.load[:], self.size[:]
+        other.cost, other.used = self.cost, self.used
         return other
 
-    def refresh(self, r: int) -> int:
-        """Recompute row ``r`` from its route; its distance, or -1 when it is infeasible."""
-        data = self.data
-        d, e, late, s = data.d, data.e, data.l_, data.s
-        route = self.routes[r]
-        path = [0, *route, 0]
-        k = len(path) - 1
-        deps = [0] * k
-        arcs = [0] * k
-        t = e[0]
-        feasible = True
-        for j in range(k):
-            a, b = path[j], path[j + 1]
-            deps[j] = dep = t + s[a]
-            arcs[j] = arc = d[a][b]
-            t = dep + arc
-            if t < e[b]:
-                t = e[b]
-            elif t > late[b]:
-                feasible = False
-        lats = [0] * k
-        t = late[0]
-        for j in range(k - 1, -1, -1):
-            lats[j] = t
-            a = path[j]
-            t = min(late[a], t - arcs[j] - s[a])
-        self.pred[r, :k] = path[:-1]
-        self.succ[r, :k] = path[1:]
-        self.dep[r, :k] = deps
-        self.dep[r, k:] = _BIG
-        self.lat[r, :k] = lats
-        self.arc[r, :k] = arcs
-        q = data.q
-        self.load[r] = sum([q[c] for c in route])
-        where = self.where
-        for c in route:
-            where[c] = r
-        self.length[r] = length = sum(arcs)
-        return length if feasible else -1
+    def route(self, data: SisrData, r: int) -> list[int]:
+        """The clients of route ``r`` in visiting order."""
+        out = []
+        x = self.nxt[data.n + 2 * r]
+        nxt = self.nxt
+        while x < data.n:
+            out.append(x)
+            x = nxt[x]
+        return out
 
-    def compact(self) -> None:
-        """Move emptied routes behind the others (rows copied, the last one refreshed)."""
-        r = 0
-        while r < self.used:
-            if self.routes[r]:
-                r += 1
-                continue
-            last = self.used - 1
-            if r < last:
-                self.routes[r], self.routes[last] = self.routes[last], self.routes[r]
-                for name in ("pred", "succ", "dep", "lat", "arc", "load"):
-                    array = getattr(self, name)
-                    array[r] = array[last]
-                self.length[r] = self.length[last]
-                for c in self.routes[r]:
-                    self.where[c] = r
-                self.refresh(last)
-            self.used -= 1
+    def routes(self, data: SisrData) -> list[list[int]]:
+        """The non-empty routes."""
+        return [self.route(data, r) for r in range(data.vehicles) if self.size[r]]
 
 
-_PENALTY_PERIOD = 100
-"""Iterations between adjustments of the price of a client left out."""
+def _refresh(st: _State, data: SisrData, r: int) -> bool:
+    """Recompute route ``r``'s schedules; False when a client starts after its window."""
+    d, e, late_w, s = data.d, data.e, data.l_, data.s
+    nxt, prv, early, late = st.nxt, st.prv, st.early, st.late
+    first = data.n + 2 * r
+    last = first + 1
+    a, t, ok = first, early[first], True
+    while a != last:
+        b = nxt[a]
+        t += s[a] + d[a][b]
+        if t < e[b]:
+            t = e[b]
+        elif t > late_w[b]:
+            ok = False
+        early[b] = t
+        a = b
+    b, t = last, late[last]
+    while b != first:
+        a = prv[b]
+        t -= d[a][b] + s[a]
+        if t > late_w[a]:
+            t = late_w[a]
+        late[a] = t
+        b = a
+    return ok
 
 
-class _Random:
-    """Fast scalar draws (Python's generator) and a pool of blinks (numpy), from one seed."""
-
-    def __init__(self, rng: np.random.Generator, blink: float):
-        self.py = random.Random(int(rng.integers(1 << 62)))
-        self.blinks = rng.random(1 << 16) >= blink  # True: the slot is looked at
-
-    def keep(self, shape: tuple[int, int]) -> np.ndarray:
-        size = shape[0] * shape[1]
-        start = self.py.randrange(len(self.blinks) - size)
-        return self.blinks[start : start + size].reshape(shape)
-
-
-def _ruin(sol: _Solution, rnd: random.Random, settings: SisrSettings) -> tuple[list[int], set[int]]:
-    """SISR string removal; the removed clients and the rows touched (routes already cut)."""
-    data = sol.data
-    used = sol.routes[: sol.used]
-    mean_len = sum(len(r) for r in used) / max(len(used), 1)
-    l_max = min(settings.max_string, mean_len)
-    k_max = 4 * settings.mean_removed / (1 + l_max) - 1
-    strings = int(rnd.uniform(1, k_max + 1))
-    seed = rnd.randrange(1, data.n)
-    removed: list[int] = []
-    touched: set[int] = set()
-    for c in data.adjacent[seed - 1]:
-        if len(touched) >= strings:
+def _insert(st: _State, data: SisrData, c: int, a: int, start: int) -> None:
+    """Link client ``c`` after node ``a`` (service starting at ``start``), update schedules."""
+    d, e, late_w, s = data.d, data.e, data.l_, data.s
+    nxt, prv, early, late = st.nxt, st.prv, st.early, st.late
+    b = nxt[a]
+    r = st.rt[a]
+    st.cost += d[a][c] + d[c][b] - d[a][b]
+    nxt[a], prv[c], nxt[c], prv[b], st.rt[c] = c, a, b, c, r
+    st.load[r] += data.q[c]
+    if st.size[r] == 0:
+        st.used += 1
+    st.size[r] += 1
+    early[c] = start
+    t, x, y = start, c, b
+    while y >= 0:  # forward: later starts only, stop when one is unchanged
+        t += s[x] + d[x][y]
+        if t < e[y]:
+            t = e[y]
+        if t == early[y]:
             break
-        r = sol.where[c]
-        if r < 0 or r in touched:
-            continue
-        route = sol.routes[r]
-        length = int(rnd.uniform(1, min(len(route), l_max) + 1))
-        pos = route.index(c)
-        if length < len(route) and rnd.random() < settings.split_rate:
-            cut = _split_string(route, pos, length, rnd, settings.split_depth)
-        else:
-            first = pos - rnd.randrange(length)
-            first = min(max(first, 0), len(route) - length)
-            cut = route[first : first + length]
-        cut_set = set(cut)
-        sol.routes[r] = [x for x in route if x not in cut_set]
-        for x in cut:
-            sol.where[x] = -1
-        removed += cut
-        touched.add(r)
-    return removed, touched
+        early[y] = t
+        x, y = y, nxt[y]
+    t = late[b] - d[c][b] - s[c]
+    late[c] = t if t < late_w[c] else late_w[c]
+    x, y = a, c
+    while x >= 0:  # backward: earlier latest starts only
+        t = late[y] - d[x][y] - s[x]
+        if t > late_w[x]:
+            t = late_w[x]
+        if t == late[x]:
+            break
+        late[x] = t
+        x, y = prv[x], x
+
+
+def _remove(st: _State, data: SisrData, c: int) -> None:
+    """Unlink client ``c`` (schedules of its route are stale until :func:`_refresh`)."""
+    nxt, prv, d = st.nxt, st.prv, data.d
+    a, b, r = prv[c], nxt[c], st.rt[c]
+    st.cost -= d[a][c] + d[c][b] - d[a][b]
+    nxt[a], prv[b] = b, a
+    nxt[c] = prv[c] = -1
+    st.rt[c] = data.vehicles
+    st.load[r] -= data.q[c]
+    st.size[r] -= 1
+    if st.size[r] == 0:
+        st.used -= 1
+
+
+class _Search:
+    """One SISR run's fixed parts: data, neighbour lists, random source, settings."""
+
+    def __init__(self, data: SisrData, settings: SisrSettings, rng: np.random.Generator, cap: int):
+        self.data = data
+        self.settings = settings
+        self.cap = cap
+        self.rnd = random.Random(int(rng.integers(1 << 62)))
+        self.preds, self.succs = data.neighbours(settings.neighbours)
+
+    def ruin(self, st: _State) -> tuple[list[int], list[int]]:
+        """SISR string removal; the removed clients and the routes touched."""
+        data, rnd, settings = self.data, self.rnd, self.settings
+        mean_len = (sum(st.size) - _OUT) / max(st.used, 1)
+        l_max = min(settings.max_string, mean_len)
+        k_max = 4 * settings.mean_removed / (1 + l_max) - 1
+        strings = int(rnd.uniform(1, k_max + 1))
+        seed = rnd.randrange(1, data.n)
+        removed: list[int] = []
+        touched: list[int] = []
+        rt = st.rt
+        for c in data.adjacent[seed]:
+            if len(touched) >= strings:
+                break
+            r = rt[c]
+            if r == data.vehicles or r in touched:
+                continue
+            route = st.route(data, r)
+            length = int(rnd.uniform(1, min(len(route), l_max) + 1))
+            pos = route.index(c)
+            if length < len(route) and rnd.random() < settings.split_rate:
+                cut = _split_string(route, pos, length, rnd, settings.split_depth)
+            else:
+                first = pos - rnd.randrange(length)
+                first = min(max(first, 0), len(route) - length)
+                cut = route[first : first + length]
+            for x in cut:
+                _remove(st, data, x)
+            removed += cut
+            touched.append(r)
+        return removed, touched
+
+    def order(self, removed: list[int]) -> list[int]:
+        """Insertion order: random (4), demand (4), far from depot (2), close to depot (1)."""
+        data, rnd = self.data, self.rnd
+        pick = rnd.randrange(11)
+        if pick < 4:
+            rnd.shuffle(removed)
+            return removed
+        if pick < 8:
+            return sorted(removed, key=lambda c: -data.q[c])
+        if pick < 10:
+            return sorted(removed, key=lambda c: -data.d[0][c])
+        return sorted(removed, key=lambda c: data.d[0][c])
+
+    def insert(self, st: _State, c: int) -> bool:
+        """Insert ``c`` at its cheapest feasible granular position (each skipped with the blink
+        probability), or alone on an empty route while fewer than ``cap`` are used; False
+        when nowhere fits."""
+        data = self.data
+        d, s, e, late_w = data.d, data.s, data.e, data.l_
+        nxt, prv, rt, early, late, load = st.nxt, st.prv, st.rt, st.early, st.late, st.load
+        d_in, d_out = data.d_in[c], d[c]
+        ec, lc, sc = e[c], late_w[c], s[c]
+        room = data.capacity - data.q[c]
+        blink, rand = self.settings.blink, self.rnd.random
+        best, best_a, best_t = 1 << 60, -1, 0
+        for a in self.preds[c]:
+            if load[rt[a]] > room:
+                continue
+            b = nxt[a]
+            delta = d_in[a] + d_out[b] - d[a][b]
+            if delta >= best:
+                continue
+            t = early[a] + s[a] + d_in[a]
+            if t > lc:
+                continue
+            if t < ec:
+                t = ec
+            if t + sc + d_out[b] > late[b] or rand() < blink:
+                continue
+            best, best_a, best_t = delta, a, t
+        for b in self.succs[c]:
+            if load[rt[b]] > room:
+                continue
+            a = prv[b]
+            delta = d_in[a] + d_out[b] - d[a][b]
+            if delta >= best:
+                continue
+            t = early[a] + s[a] + d_in[a]
+            if t > lc:
+                continue
+            if t < ec:
+                t = ec
+            if t + sc + d_out[b] > late[b] or rand() < blink:
+                continue
+            best, best_a, best_t = delta, a, t
+        if st.used < self.cap and room >= 0:
+            a = data.n + 2 * st.size.index(0)
+            delta = d_in[a] + d_out[a + 1] + self.settings.route_price
+            t = max(early[a] + d_in[a], ec)
+            if delta < best and t <= lc and t + sc + d_out[a + 1] <= late[a + 1]:
+                best, best_a, best_t = delta, a, t
+        if best_a < 0:
+            return False
+        _insert(st, data, c, best_a, best_t)
+        return True
+
+    def recreate(self, st: _State, removed: list[int]) -> list[int]:
+        """Greedy blink insertion of ``removed``; the clients that fit nowhere."""
+        return [c for c in self.order(removed) if not self.insert(st, c)]
 
 
 def _split_string(
@@ -233,66 +386,8 @@ def _split_string(
     return string[:keep] + string[keep + m :]
 
 
-def _order(data: SisrData, removed: list[int], rnd: random.Random) -> list[int]:
-    """Insertion order: random (4), demand (4), far from depot (2), close to depot (1)."""
-    pick = rnd.randrange(11)
-    if pick < 4:
-        rnd.shuffle(removed)
-        return removed
-    if pick < 8:
-        return sorted(removed, key=lambda c: -data.q[c])
-    if pick < 10:
-        return sorted(removed, key=lambda c: -data.d[0][c])
-    return sorted(removed, key=lambda c: data.d[0][c])
-
-
-def _insert_one(sol: _Solution, c: int, rnd: _Random, max_routes: int) -> bool:
-    """Insert ``c`` at its cheapest feasible slot (each skipped with the blink probability);
-    a new route only while fewer than ``max_routes`` are used. False when nowhere fits."""
-    data = sol.data
-    used = sol.used
-    rows = used + 1 if used < max_routes and used < len(sol.routes) else used
-    if rows == 0:
-        return False
-    width = max(len(r) for r in sol.routes[:rows]) + 1
-    d_in = data.dist_in[c][sol.pred[:rows, :width]]
-    d_out = data.dist[c][sol.succ[:rows, :width]]
-    start = np.maximum(sol.dep[:rows, :width] + d_in, data.e[c])
-    ok = start <= np.minimum(sol.lat[:rows, :width] - (data.s[c] + d_out), data.l_[c])
-    ok &= rnd.keep(ok.shape)
-    ok &= (sol.load[:rows] <= data.capacity - data.q[c])[:, None]
-    delta = np.where(ok, d_in + d_out - sol.arc[:rows, :width], _BIG)
-    flat = int(delta.argmin())
-    r, j = divmod(flat, width)
-    if not ok[r, j]:
-        return False
-    sol.routes[r].insert(j, c)
-    if r == used:
-        sol.used += 1
-    sol.refresh(r)
-    sol.cost = sum(sol.length)
-    return True
-
-
-def _recreate(sol: _Solution, removed: list[int], rnd: _Random, max_routes: int) -> list[int]:
-    """Greedy blink insertion of ``removed``; the clients that fit nowhere."""
-    return [
-        c for c in _order(sol.data, removed, rnd.py) if not _insert_one(sol, c, rnd, max_routes)
-    ]
-
-
-def _ruined(
-    sol: _Solution, rnd: _Random, settings: SisrSettings
-) -> tuple[_Solution, list[int]] | None:
-    """A ruined copy of ``sol`` and its removed clients; None if a cut route turned late."""
-    new = sol.copy()
-    removed, touched = _ruin(new, rnd.py, settings)
-    for r in touched:
-        if new.refresh(r) < 0:  # possible only if travel times break the triangle inequality
-            return None
-    new.compact()
-    new.cost = sum(new.length)
-    return new, removed
+_PENALTY_PERIOD = 100
+"""Iterations between adjustments of the price of a client left out."""
 
 
 def sisr(
@@ -303,6 +398,7 @@ def sisr(
     settings: SisrSettings = SisrSettings(),
     max_routes: int | None = None,
     pool: list[int] | None = None,
+    stats: dict | None = None,
 ) -> list[list[int]] | None:
     """SISR with simulated annealing from ``routes`` until ``deadline`` (``perf_counter``),
     with at most ``max_routes`` vehicles (default: the fleet); the best routes that serve
@@ -312,38 +408,45 @@ def sisr(
     each one still left out costs its depot round trip x a weight in the annealing (first
     ``settings.absent_cost``, then adapted every 100 iterations so that about half of the
     recreated solutions serve everyone), so the search may pass through solutions that do
-    not serve everyone (how a capped fleet is reached and searched)."""
-    cap = data.vehicles if max_routes is None else max_routes
-    rnd = _Random(rng, settings.blink)
-    price = (data.dist[0] + data.dist[:, 0]).tolist()
+    not serve everyone (how a capped fleet is reached and searched). ``stats``, when given,
+    receives the number of ``iterations``.
+    """
+    cap = min(data.vehicles, data.vehicles if max_routes is None else max_routes)
+    search = _Search(data, settings, rng, cap)
+    rand = search.rnd.random
+    price = [data.d[0][c] + data.d[c][0] for c in range(data.n)]
     weight = settings.absent_cost
-    current = _Solution(data, routes)
+    route_price = settings.route_price
+    current = _State.build(data, routes)
     pool = list(pool or [])
     best = None if pool else current
     begin = time.perf_counter()
     span = max(deadline - begin, 1e-3)
     ratio = settings.t_end / settings.t_start
-    complete = tried = 0
+    complete = tried = iterations = 0
     while (now := time.perf_counter()) < deadline:
+        iterations += 1
         temp = settings.t_start * ratio ** ((now - begin) / span)
-        step = _ruined(current, rnd, settings)
-        if step is None:
-            continue
-        new, removed = step
-        left = _recreate(new, removed + pool, rnd, cap)
-        threshold = current.cost + weight * sum(price[c] for c in pool)
-        threshold -= temp * math.log(1.0 - rnd.py.random())
-        if new.cost + weight * sum(price[c] for c in left) < threshold:
+        new = current.copy()
+        removed, touched = search.ruin(new)
+        if not all([_refresh(new, data, r) for r in touched]):
+            continue  # only if travel times break the triangle inequality
+        left = search.recreate(new, removed + pool)
+        threshold = current.cost + route_price * current.used
+        threshold += weight * sum(price[c] for c in pool) - temp * math.log(1.0 - rand())
+        if not left and (best is None or new.cost < best.cost):
+            best = new  # least distance, accepted or not (the annealing sees route prices)
+        if new.cost + route_price * new.used + weight * sum(price[c] for c in left) < threshold:
             current, pool = new, left
-            if not left and (best is None or new.cost < best.cost):
-                best = new
         tried += 1
         complete += not left
         if tried == _PENALTY_PERIOD:  # aim at about half of the recreated solutions complete
             share = complete / tried
             weight *= 1.25 if share < 0.4 else (0.8 if share > 0.6 else 1.0)
             complete = tried = 0
-    return None if best is None else [r[:] for r in best.routes if r]
+    if stats is not None:
+        stats["iterations"] = stats.get("iterations", 0) + iterations
+    return None if best is None else best.routes(data)
 
 
 def fewer_routes(
