@@ -1019,10 +1019,14 @@ def why_paragraphs(results: dict[str, dict | None]) -> list[str]:
         for r in vrptw["rows"]
     ):
         out += [
-            "**Routing engine.** Our own engine (OR-Tools + SISR) misses the 0.5 % target where "
-            "the table says so: on RC101 it ends with the best-known fleet but a longer "
-            "distance, at about 1,100 numpy SISR iterations per second; PyVRP's compiled search "
-            "does far more. Capping PyVRP's fleet at the size our engine finds reaches the "
+            "**Routing engine.** Our own engine (OR-Tools first solution + SISR ruin and "
+            "recreate in plain Python, 3,000-5,500 iterations per CPU second) misses the 0.5 % "
+            "target where the table says so. The distance-optimal fleet is not known in "
+            "advance: RC101's best distance needs the fewest routes that fit (15), R101's one "
+            "more than that (20); the engine's two workers search under different prices per "
+            "route, and a run that settles on the wrong fleet size stays 0.5-1.3 % above "
+            "(docs/benchmarks_vrptw.md has the runs per seed). PyVRP's compiled search does "
+            "far more iterations. Capping PyVRP's fleet at the size our engine finds reaches the "
             'best-known costs (`engine="pyvrp"`; PyVRP alone stops at one vehicle more on '
             "RC101). So for the plain VRPTW the product should use PyVRP with our fleet "
             'size: `solve_vrptw(..., engine="pyvrp")`, PyVRP being an optional dependency '
