@@ -49,8 +49,8 @@ class SisrSettings:
     split_rate: float = 0.5
     split_depth: float = 0.01
     blink: float = 0.01
-    t_start: float = 100.0
-    t_end: float = 1.0
+    t_start: float = 300.0
+    t_end: float = 3.0
     absent_cost: float = 0.3
     neighbours: int = 25
     route_price: float = 0.0
