@@ -17,7 +17,7 @@ from benchmarks import national
 from benchmarks.__main__ import main as bench_main
 from benchmarks.__main__ import vrptw_main
 from benchmarks.machine import finish_run, start_run
-from benchmarks.render import goal_rows, render_markdown, render_page
+from benchmarks.render import _vrptw_verdict, goal_rows, render_markdown, render_page
 from optimizer.data.intake_bench import read_intake_benchmark, write_intake_instance
 from optimizer.domain import Stage
 from optimizer.solve.slots import Calendar, start_ranges
@@ -336,3 +336,20 @@ def test_pyvrp_intake_shifts_cover_windows_before_2023():
     assert model.data.num_vehicle_types == len(working_days(first, last))
     (client,) = model.data.clients()
     assert client.tw_early == 2 * 24 * 60 + 9 * 60  # Wednesday 09:00 on the widened axis
+
+
+def _vrptw_row(solver: str, cost: int, gap: float) -> dict:
+    return {"solver": solver, "cost": cost, "gap_pct": gap, "feasible": True}
+
+
+def test_vrptw_verdict_says_by_how_much_pyvrp_wins_and_what_the_product_should_use():
+    within = {
+        ("R101", "ours"): _vrptw_row("ours", 16385, 0.05),
+        ("R101", "ours:pyvrp"): _vrptw_row("ours:pyvrp", 16377, 0.0),
+    }
+    (text,) = _vrptw_verdict(within, ["R101"])
+    assert "0.05 % shorter" in text and "keeps it as the default" in text
+    missed = dict(within)
+    missed[("R101", "ours")] = _vrptw_row("ours", 16493, 0.71)
+    (text,) = _vrptw_verdict(missed, ["R101"])
+    assert "0.70 % shorter" in text and "should use" in text
