@@ -4,7 +4,9 @@ national example and its tight variant, against the attachment bound and the pla
 ``python -m benchmarks bound --variant example --relaxation day --time-limit 900`` (from the
 repository root): writes the example scenario (as ``python -m benchmarks national``), builds the
 variant's Problem, runs the column generation of the chosen relaxation (``free``: the day-free
-route relaxation, ``day``: the day-indexed one, :mod:`optimizer.solve.lowerbound_day`) within the
+route relaxation, ``day``: the day-indexed one, :mod:`optimizer.solve.lowerbound_day`; ``mip``:
+the integer program over the routes of small reduced cost with day-linking rows,
+:mod:`optimizer.solve.lowerbound_mip`) within the
 time limit and records the bound, whether LP optimality was proven, iterations, columns, wall
 seconds and peak memory, beside the attachment
 bound and the gap to the planner's plans of ``benchmarks/results/national.json`` (the rows of the
@@ -123,7 +125,7 @@ def _key(row: dict) -> tuple:
 
 def _upgrade(row: dict) -> dict:
     """A row written before the day-indexed bound: its ``relaxation`` was the description."""
-    if row.get("relaxation") in ("free", "day"):
+    if row.get("relaxation") in ("free", "day", "mip"):
         return row
     return {**row, "relaxation": "free", "relaxation_description": row.get("relaxation")}
 
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
         prog="python -m benchmarks bound", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--variant", choices=national.VARIANTS, default="example")
-    parser.add_argument("--relaxation", choices=("free", "day"), default="free")
+    parser.add_argument("--relaxation", choices=("free", "day", "mip"), default="free")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds")
     parser.add_argument("--scenario", type=Path, default=None, help="instead of the example")
     parser.add_argument("--national", type=Path, default=NATIONAL, help="the planner's results")

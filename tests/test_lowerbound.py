@@ -234,3 +234,104 @@ def test_day_pricing_never_reports_more_than_the_least_reduced_cost_of_any_route
             for f in found:  # every route found is real and priced right
                 assert f.reduced >= truth[f.day] - 1e-6
         assert np.allclose(np.minimum(lower, 0), np.minimum(truth, 0))  # exact with the budget
+
+
+# ------------------------------------------------------------------ integer bound (lowerbound_mip)
+
+
+def _routes_by_enumeration(problem, pn, w: np.ndarray, mu: float, delta: float) -> dict:
+    """Every route of ``pn`` (local node set -> cheapest travel) of reduced cost <= ``delta``,
+    by trying every single, pair and triple in every order."""
+    from optimizer.solve.lowerbound import _timed
+
+    n = pn.ids.size
+    t = problem.travel.minutes.astype(float)[np.ix_(pn.loc, pn.loc)]
+    out: dict = {}
+    for a in range(n):
+        if np.isfinite(pn.single[a]):
+            out[frozenset((a,))] = float(pn.single[a])
+    for a, b in itertools.permutations(range(n), 2):
+        if np.isfinite(pn.pair[a, b]):
+            key = frozenset((a, b))
+            out[key] = min(out.get(key, np.inf), float(pn.pair[a, b]))
+    for a, b, c in itertools.permutations(range(n), 3):
+        if not (pn.common[a, b] and pn.common[b, c] and pn.common[a, c]):
+            continue
+        if not (pn.masks[a] * pn.masks[b] * pn.masks[c]).any():
+            continue
+        ok = _timed(problem.rules, pn.t_out[a], pn.t_back[c], [t[a, b], t[b, c]],
+                    [pn.lo[a], pn.lo[b], pn.lo[c]], [pn.hi[a], pn.hi[b], pn.hi[c]],
+                    [pn.dur[a], pn.dur[b], pn.dur[c]])  # fmt: skip
+        if ok:
+            key = frozenset((a, b, c))
+            travel = float(pn.t_out[a] + t[a, b] + t[b, c] + pn.t_back[c])
+            out[key] = min(out.get(key, np.inf), travel)
+    return {k: v for k, v in out.items() if v - w[list(k)].sum() - mu <= delta}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_route_enumeration_finds_every_route_below_delta_at_its_cheapest_order(seed):
+    from optimizer.solve.lowerbound import free_bound_state
+    from optimizer.solve.lowerbound_mip import enumerate_routes
+
+    problem = tiny_problem(orgs=["GM0344", "GM0307", "GM0355", "GM0310"])
+    _, free = free_bound_state(problem, time_limit=10)
+    rng = np.random.default_rng(seed)
+    found = 0
+    for pn in free.people:
+        w = rng.uniform(0, 120, pn.ids.size)
+        mu = -rng.uniform(0, 20)
+        for delta in (-50.0, 0.0, 40.0):
+            truth = _routes_by_enumeration(problem, pn, w, mu, delta)
+            got = enumerate_routes(problem, pn, w, mu, delta)
+            assert got.keys() == truth.keys()
+            assert all(got[k] == pytest.approx(truth[k]) for k in truth)
+            found += sum(len(k) == 3 for k in truth)
+    assert found > 0  # triples were among them
+
+
+def _linked_problem():
+    """One team member, one trainer, four sessions around Utrecht: the day-free relaxation
+    lets the trainer pair two sessions while the team member covers them in two routes."""
+    orgs = ["GM0344", "GM0307", "GM0355", "GM0310"]
+    return tiny_problem(orgs=orgs, people=["T1", "R1"], sessions=tuple(orgs), trainings={})
+
+
+def test_linking_rows_make_the_integer_bound_strictly_stronger_and_below_a_valid_plan():
+    from optimizer.solve.lowerbound_mip import mip_bound
+
+    problem = _linked_problem()
+    free = full_problem_bound(problem)
+    integer = mip_bound(problem, delta=1e9, linking=False, time_limit=60)
+    linked = mip_bound(problem, delta=1e9, linking=True, time_limit=60)
+    plan = solve(problem, time_limit=20)
+    assert validate(problem, plan) == []
+    assert free.bound < integer.bound - 1 < linked.bound - 2
+    assert linked.bound <= plan.stats.objective + 1e-6
+    assert linked.history[-1]["linking_rows"] > 0
+
+
+def test_integer_bound_with_a_small_delta_lies_between_the_lp_and_lp_plus_delta():
+    from optimizer.solve.lowerbound_mip import mip_bound
+
+    problem = _linked_problem()
+    free = full_problem_bound(problem)
+    small = mip_bound(problem, delta=2.0, time_limit=60)
+    capped = mip_bound(problem, delta=1e9, max_routes=5, time_limit=60)
+    assert free.bound - 1e-6 <= small.bound <= free.bound + 2.0 + 1e-6
+    assert (
+        free.bound - 1e-6
+        <= capped.bound
+        <= capped.history[-1]["lagrange"] + (capped.history[-1]["delta"] + 1e-6)
+    )
+    assert full_problem_bound(problem, relaxation="mip").bound >= free.bound - 1e-6
+
+
+def test_integer_bound_of_the_whole_tiny_problem_is_below_the_planners_valid_plan():
+    from optimizer.solve.lowerbound_mip import mip_bound
+
+    problem = tiny_problem()
+    bound = mip_bound(problem, delta=1e9, time_limit=60)
+    plan = solve(problem, time_limit=20)
+    assert validate(problem, plan) == []
+    assert full_problem_bound(problem).bound - 1e-6 <= bound.bound <= plan.stats.objective + 1e-6

@@ -674,16 +674,23 @@ def full_problem_bound(
     seconds pass (then the best Lagrangian bound of the iterations).
     ``relaxation="day"``: the day-indexed relaxation (D) of
     :mod:`optimizer.solve.lowerbound_day`, warm-started from (R) (its bound is never below
-    the day-free one); ``time_limit`` covers both. ``progress(event)`` gets one dict per
-    iteration (``iteration``, ``elapsed_s``, ``lp``, ``bound``, ``columns``,
-    ``least_reduced``); ``keep`` caps the routes each person adds per iteration.
+    the day-free one); ``time_limit`` covers both. ``relaxation="mip"``: the integer program
+    over the routes of small reduced cost with day-linking rows of
+    :mod:`optimizer.solve.lowerbound_mip` (never below the day-free bound).
+    ``progress(event)`` gets one dict per iteration (``iteration``, ``elapsed_s``, ``lp``,
+    ``bound``, ``columns``, ``least_reduced``); ``keep`` caps the routes each person adds per
+    iteration.
     """
     if relaxation == "day":
         from optimizer.solve.lowerbound_day import day_indexed_bound
 
         return day_indexed_bound(problem, time_limit=time_limit, progress=progress)
+    if relaxation == "mip":
+        from optimizer.solve.lowerbound_mip import mip_bound
+
+        return mip_bound(problem, time_limit=time_limit, progress=progress)
     if relaxation != "free":
-        raise ValueError(f"unknown relaxation {relaxation!r}; choose 'free' or 'day'")
+        raise ValueError(f"unknown relaxation {relaxation!r}; choose 'free', 'day' or 'mip'")
     return free_bound_state(problem, time_limit=time_limit, progress=progress, keep=keep)[0]
 
 
