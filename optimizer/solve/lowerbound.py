@@ -557,7 +557,7 @@ class _Master:
                 entries[first].append((r, 1.0))
                 entries[then].append((r, -1.0))
         for v, visit in sorted(visits.items()):
-            pen = objective.UNPLANNED_REQUIRED if visit.required else objective.UNPLANNED_OPTIONAL
+            pen = objective.unplanned_penalty(visit)
             self.u_cols.append((v, pen, entries[v]))
             self._add_col(pen, entries[v])
 
