@@ -1,17 +1,19 @@
 """One runner for every benchmark: ``python -m benchmarks <name> [options]``.
 
-=========  =================================================================================
-national   the national example and its tight variant: planner vs greedy vs bounds, and the
-           intake stage vs PyVRP (:mod:`benchmarks.national`)
-intake     the intake stage of one instance file (``intake_k8.json`` format): planner,
-           greedy and PyVRP at the same time limits
-vrptw      Solomon VRPTW instances: our routing engine and PyVRP (:mod:`benchmarks.vrptw`)
-travel     travel-matrix build times and memory (:mod:`benchmarks.travel_bench`)
-nightly    simulated nights of re-planning (:mod:`benchmarks.nightly_sim`)
-bound      the full-problem lower bound by column generation (:mod:`benchmarks.bound`)
-load       reading the national scenario cold and warm (:mod:`benchmarks.load_bench`)
-render     re-render ``docs/benchmarks.md`` from ``benchmarks/results/*.json`` (runs nothing)
-=========  =================================================================================
+=============  ==============================================================================
+national       the national example and its tight variant: planner vs greedy vs bounds, and the
+               intake stage vs PyVRP (:mod:`benchmarks.national`)
+intake         the intake stage of one instance file (``intake_k8.json`` format): planner,
+               greedy and PyVRP at the same time limits
+vrptw          Solomon VRPTW instances: our routing engine and PyVRP (:mod:`benchmarks.vrptw`)
+travel         travel-matrix build times and memory (:mod:`benchmarks.travel_bench`)
+nightly        simulated nights of re-planning (:mod:`benchmarks.nightly_sim`)
+bound          the full-problem lower bound by column generation (:mod:`benchmarks.bound`)
+load           reading the national scenario cold and warm (:mod:`benchmarks.load_bench`)
+decomposition  what the stage order and the coupled session pairs cost
+               (:mod:`benchmarks.decomposition`)
+render         re-render ``docs/benchmarks.md`` from ``benchmarks/results/*.json`` (runs nothing)
+=============  ==============================================================================
 
 Every results file carries a ``run`` block (:mod:`benchmarks.machine`): the command, seeds,
 cores and CPU model, load average at start and end, and the versions of Python, OR-Tools,
@@ -30,7 +32,17 @@ from benchmarks.machine import command_line, finish_run, start_run
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-NAMES = ("national", "intake", "vrptw", "travel", "nightly", "bound", "load", "render")
+NAMES = (
+    "national",
+    "intake",
+    "vrptw",
+    "travel",
+    "nightly",
+    "bound",
+    "load",
+    "decomposition",
+    "render",
+)
 
 
 def intake_main(argv: list[str]) -> dict:
@@ -114,6 +126,11 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.load_bench import main as load_main
 
         load_main(rest)
+        return
+    if name == "decomposition":
+        from benchmarks.decomposition import main as decomposition_main
+
+        decomposition_main(rest)
         return
     if name == "intake":
         intake_main(rest)

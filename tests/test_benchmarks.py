@@ -353,3 +353,23 @@ def test_vrptw_verdict_says_by_how_much_pyvrp_wins_and_what_the_product_should_u
     missed[("R101", "ours")] = _vrptw_row("ours", 16493, 0.71)
     (text,) = _vrptw_verdict(missed, ["R101"])
     assert "0.70 % shorter" in text and "should use" in text
+
+
+def test_decomposition_checks_run_on_a_small_plan():
+    """The two checks of ``python -m benchmarks decomposition`` on the default tiny problem
+    (three sessions around Utrecht): dropping the lag never makes stage 2 dearer, and the
+    crossed-pairs MIP keeps every session covered at no more than the plan's travel."""
+    from benchmarks.decomposition import crossed_pairs, stage2_with_and_without_lag
+    from optimizer.solve.solve import solve
+
+    problem = tiny_problem()
+    plan = solve(problem, time_limit=10, seed=0)
+    assert any(a.stage is Stage.SESSION for a in plan.appointments)
+    lag = stage2_with_and_without_lag(problem, plan, time_limit=10)
+    assert lag["with_lag"]["status"] == lag["without_lag"]["status"] == "Optimal"
+    assert lag["without_lag"]["unplanned"] <= lag["with_lag"]["unplanned"]
+    if lag["without_lag"]["unplanned"] == lag["with_lag"]["unplanned"]:
+        assert lag["saved_min"] >= 0
+    crossed = crossed_pairs(problem, plan, time_limit=10)
+    assert crossed["reassigned_min"] is not None
+    assert crossed["reassigned_min"] <= crossed["current_min"]
