@@ -1139,8 +1139,9 @@ def _tight_intake_paragraph(rows: list[dict]) -> list[str]:
         "(test `tests/test_intake_stage.py`). HiGHS's branch and bound then closes part of "
         f"the rest within the stage's share of the time: {measured} "
         "(the stage gets about a quarter of the time limit; a longer share would be taken "
-        "from the later stages). What is left is mostly HiGHS's own bound: on this master it "
-        "moves little above the LP bound.",
+        "from the later stages). Both sides leave room: HiGHS's bound moves little above the "
+        "LP bound, and longer exploratory HiGHS runs from the dive's plan found plans a few "
+        "hundred minutes cheaper than the stage's.",
         "",
     ]
 
