@@ -65,7 +65,7 @@ from optimizer.solve.lowerbound import (
     free_bound_state,
     record_iteration,
 )
-from optimizer.solve.mip import INF, _highs
+from optimizer.solve.mip import INF, _highs, run_for
 
 RELAXATION = (
     "integer program over the day-free routes of reduced cost <= delta at the LP optimum of "
@@ -302,8 +302,7 @@ def mip_bound(
 def _root_lp(master: _Master, time_limit: float) -> tuple[float, float, str]:
     """(a lower bound from the LP relaxation, inf, its status): the LP optimum less a
     relative 1e-6, or -inf when the LP was not solved to optimality in ``time_limit``."""
-    master.h.setOptionValue("time_limit", float(time_limit))
-    master.h.run()
+    run_for(master.h, time_limit)
     status = master.h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         return -np.inf, INF, "LP: " + master.h.modelStatusToString(status)

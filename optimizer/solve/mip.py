@@ -62,6 +62,13 @@ def _highs(time_limit: float, seed: int = 0) -> highspy.Highs:
     return h
 
 
+def run_for(h: highspy.Highs, seconds: float) -> None:
+    """Run ``h`` again for at most ``seconds`` more: HiGHS's ``time_limit`` counts the
+    instance's whole run time (every ``run()`` so far), not this run's."""
+    h.setOptionValue("time_limit", h.getRunTime() + float(seconds))
+    h.run()
+
+
 @dataclass(frozen=True)
 class MipResult:
     """Values of the variables, the objective, HiGHS's dual bound, and how it ended."""
@@ -186,8 +193,7 @@ class SparseMip:
             else:
                 reduced = np.asarray(h.getSolution().col_dual, dtype=float)
                 lp = (h.getInfo().objective_function_value, reduced)
-                far = start is None or np.dot(self.cost, start) > lp[0] + dive_margin
-                if dive > 0 and far:
+                if dive > 0 and (start is None or np.dot(self.cost, start) > lp[0] + dive_margin):
                     start = self._better_start(h, start, dive * (deadline - time.perf_counter()))
         if lp is None:
             values, objective, bound, status = self._run(
@@ -277,14 +283,6 @@ class SparseMip:
                 return self._run(upper, None, left, seed, mip_rel_gap, on_improvement)
         return values, objective, info.mip_dual_bound, status
 
-    def lp_relaxation(self, *, time_limit: float) -> tuple[float, np.ndarray] | None:
-        """The LP relaxation's optimum and every variable's reduced cost, or None."""
-        h = self._solved_lp(time_limit)
-        if h is None:
-            return None
-        reduced = np.asarray(h.getSolution().col_dual, dtype=float)
-        return h.getInfo().objective_function_value, reduced
-
     def _solved_lp(self, time_limit: float) -> highspy.Highs | None:
         """A HiGHS instance holding the LP relaxation at its optimum, or None."""
         h = _highs(time_limit)
@@ -322,8 +320,5 @@ class SparseMip:
             fixed[fix] = True
             ones = np.ones(fix.size)
             h.changeColsBounds(fix.size, fix.astype(np.int32), ones, ones)
-            # HiGHS's time limit counts the instance's whole run time, not this run's
-            left = max(0.1, deadline - time.perf_counter())
-            h.setOptionValue("time_limit", h.getRunTime() + left)
-            h.run()
+            run_for(h, max(0.1, deadline - time.perf_counter()))
         return None
