@@ -447,12 +447,3 @@ def sisr(
     if stats is not None:
         stats["iterations"] = stats.get("iterations", 0) + iterations
     return None if best is None else best.routes(data)
-
-
-def fewer_routes(
-    routes: list[list[int]], rng: np.random.Generator
-) -> tuple[list[list[int]], list[int]]:
-    """One route fewer: the routes without a random one, and that route's clients."""
-    used = [list(r) for r in routes if r]
-    drop = int(rng.integers(len(used)))
-    return used[:drop] + used[drop + 1 :], used[drop]
