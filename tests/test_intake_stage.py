@@ -1,7 +1,8 @@
 """The intake master on the tight national variant (3 team members from June 2023): the greedy
 start leaves 7 intakes unplanned, the LP relaxation about one; LP diving brings a plan that
-plans as many intakes as the LP does, close to the LP bound. Slow: it builds the national
-scenario and enumerates its 40,000 routes."""
+plans as many intakes as the LP does, close to the LP bound, and the neighbourhood search takes
+that plan within about 1 % of the bound. Slow: it builds the national scenario and enumerates
+its 40,000 routes."""
 
 from __future__ import annotations
 
@@ -39,14 +40,14 @@ def tight_master(shared_data, tmp_path_factory):
         if (col.person, col.day, col.visits) not in known:
             known.add((col.person, col.day, col.visits))
             columns.append(col)
-    mip, slack, _ = _full_model(inst.visits, columns, [column_cost(c, {}) for c in columns])
+    mip, slack, _, rows = _full_model(inst.visits, columns, [column_cost(c, {}) for c in columns])
     assert all(v.stage is Stage.INTAKE for v in inst.visits)
-    return mip, slack, greedy
+    return mip, slack, greedy, rows
 
 
 @pytest.mark.slow
 def test_lp_dive_plans_as_many_tight_intakes_as_the_lp_and_stays_near_its_bound(tight_master):
-    mip, slack, greedy = tight_master
+    mip, slack, greedy, _ = tight_master
     h = mip._solved_lp(300)
     lp_bound = h.getInfo().objective_function_value
     lp_unplanned = sum(h.getSolution().col_value[var] for var in slack.values())
@@ -58,3 +59,28 @@ def test_lp_dive_plans_as_many_tight_intakes_as_the_lp_and_stays_near_its_bound(
     penalty = unplanned * objective.UNPLANNED_REQUIRED
     travel, travel_bound = float(np.dot(mip.cost, plan)) - penalty, lp_bound - penalty
     assert travel_bound <= travel < 1.06 * travel_bound
+
+
+def _travel_and_bound(mip, slack, plan, lp_bound):
+    """Travel of ``plan`` and the LP bound in travel terms (both less the plan's penalties)."""
+    penalty = sum(mip.cost[var] for var in slack.values() if plan[var] > 0.5)
+    return float(np.dot(mip.cost, plan)) - penalty, lp_bound - penalty
+
+
+@pytest.mark.slow
+def test_neighbourhood_search_takes_the_tight_dive_plan_to_about_one_percent_of_the_bound(
+    tight_master,
+):
+    """Measured: 2.6 % above the bound after the dive, 0.8 % after 40 s of search (HiGHS's own
+    search from the dive plan: 1.8 % after 90 s); the test allows 1.3 % for a loaded machine."""
+    mip, slack, _, rows = tight_master
+    h = mip._solved_lp(300)
+    lp_bound = h.getInfo().objective_function_value
+    dive = mip.dive(h, time_limit=300)
+    plan = mip.neighbourhood_search(dive, rows, time_limit=40, seed=0)
+    assert mip._feasible(plan)
+    dive_travel, bound = _travel_and_bound(mip, slack, dive, lp_bound)
+    travel, bound_after = _travel_and_bound(mip, slack, plan, lp_bound)
+    assert bound_after == bound
+    assert travel < dive_travel - 100
+    assert travel <= 1.013 * bound

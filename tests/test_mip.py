@@ -112,3 +112,86 @@ def test_no_dive_when_the_warm_start_is_within_the_margin_of_the_lp_bound(monkey
     start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
     mip.solve(time_limit=10, start=start, keep=2, dive=0.5, dive_margin=5.0)
     assert starts[0] == 4.5
+
+
+def _chain_model(n: int = 30, seed: int = 3) -> tuple[SparseMip, list[int], np.ndarray]:
+    """Set partitioning of a chain of ``n`` elements by runs of 1-3 neighbours (singles cost
+    10, longer runs random costs below the sum of their singles); the rows, and the plan of
+    all singles."""
+    rng = np.random.default_rng(seed)
+    mip = SparseMip()
+    members: list[list[int]] = [[] for _ in range(n)]
+    singles = []
+    for first in range(n):
+        for length in (1, 2, 3):
+            if first + length > n:
+                continue
+            cost = 10.0 if length == 1 else float(rng.uniform(6, 10) * length)
+            var = mip.add_var(cost)
+            if length == 1:
+                singles.append(var)
+            for element in range(first, first + length):
+                members[element].append(var)
+    rows = [mip.add_row([(v, 1.0) for v in vs], lb=1, ub=1) for vs in members]
+    start = np.zeros(mip.n_vars)
+    start[singles] = 1.0
+    return mip, rows, start
+
+
+def test_neighbourhood_search_reaches_the_optimum_once_its_neighbourhoods_span_the_model(
+    monkeypatch,
+):
+    """Tiny neighbourhoods first (3 free columns), widened after 3 idle rounds up to the whole
+    model: the search ends at the optimum HiGHS proves on the full model."""
+    mip, rows, start = _chain_model()
+    monkeypatch.setattr("optimizer.solve.mip.LNS_COLUMNS", 3)
+    monkeypatch.setattr("optimizer.solve.mip.LNS_PATIENCE", 3)
+    monkeypatch.setattr("optimizer.solve.mip.LNS_MAX_COLUMNS", mip.n_vars)
+    plan = mip.neighbourhood_search(start, rows, time_limit=60, seed=1)
+    optimum = mip.solve(time_limit=60).objective
+    assert float(np.dot(mip.cost, plan)) < float(np.dot(mip.cost, start)) - 10
+    assert abs(float(np.dot(mip.cost, plan)) - optimum) < 1e-6
+    assert _covers_every_row_once(mip, plan)
+
+
+def test_neighbourhood_search_leaves_columns_outside_its_rows_alone():
+    """Two columns of a row the search is not given: the dearer one, set in the plan, stays."""
+    mip, rows, start = _chain_model(n=6)
+    dear, cheap = mip.add_var(5.0), mip.add_var(1.0)
+    mip.add_row([(dear, 1.0), (cheap, 1.0)], lb=1, ub=1)
+    start = np.append(start, [1.0, 0.0])
+    plan = mip.neighbourhood_search(start, rows, time_limit=10)
+    assert plan[dear] == 1.0 and plan[cheap] == 0.0
+    assert float(np.dot(mip.cost, plan)) < float(np.dot(mip.cost, start))
+
+
+def _record_searches(monkeypatch) -> list[float]:
+    """The objective of the plan each neighbourhood search inside ``SparseMip.solve`` starts
+    from."""
+    searched: list[float] = []
+    search = SparseMip.neighbourhood_search
+
+    def spy(self, start, rows, **kwargs):
+        searched.append(float(np.dot(self.cost, start)))
+        return search(self, start, rows, **kwargs)
+
+    monkeypatch.setattr(SparseMip, "neighbourhood_search", spy)
+    return searched
+
+
+def test_the_neighbourhood_search_starts_from_the_dive_plan(monkeypatch):
+    mip = _odd_cycle_model()
+    searched = _record_searches(monkeypatch)
+    start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
+    mip.solve(time_limit=10, start=start, keep=2, dive=0.5, lns=0.5, lns_rows=[0, 1, 2])
+    assert searched == [2.5]
+
+
+def test_no_neighbourhood_search_without_a_dive(monkeypatch):
+    mip = _odd_cycle_model()
+    searched = _record_searches(monkeypatch)
+    start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
+    mip.solve(
+        time_limit=10, start=start, keep=2, dive=0.5, dive_margin=5.0, lns=0.5, lns_rows=[0, 1, 2]
+    )
+    assert searched == []
