@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+import optimizer.solve.solve as solve_module
 from optimizer.domain import OrgCalendar, Plan, Problem, Rules, Stage
 from optimizer.plan.validate import validate
 from optimizer.solve.solve import solve
@@ -271,6 +272,25 @@ def test_same_inputs_and_seed_give_the_same_plan():
     a = solve(problem, time_limit=20, seed=3, deterministic=True)
     b = solve(problem, time_limit=20, seed=3, deterministic=True)
     assert a.appointments == b.appointments
+
+
+def test_deterministic_runs_leave_out_the_clocked_neighbourhood_search(monkeypatch):
+    """Its neighbourhood MIPs stop after ``LNS_SUB_S`` seconds, so a deterministic run (the
+    MIPs to optimality instead) must not use it; a normal run offers it to both intake
+    masters (the first one and the re-planning round)."""
+    searches: list[bool] = []
+    real = solve_module.solve_intakes
+
+    def spy(*args, search: bool = True, **kwargs):
+        searches.append(search)
+        return real(*args, search=search, **kwargs)
+
+    monkeypatch.setattr(solve_module, "solve_intakes", spy)
+    solve(tiny_problem(), time_limit=20, seed=3, deterministic=True)
+    assert searches == [False, False]
+    searches.clear()
+    solve(tiny_problem(), time_limit=20, seed=3)
+    assert searches == [True, True]
 
 
 def test_greedy_baseline_is_valid_and_never_cheaper_than_the_planner():

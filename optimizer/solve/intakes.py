@@ -74,12 +74,14 @@ def solve_intakes(
     seed: int,
     on_improvement: Callable[[float, float], None] | None = None,
     start_routes: Sequence[RouteColumn] = (),
+    search: bool = True,
 ) -> IntakeSolution:
     """Choose routes covering every intake at least travel (see the module docstring).
 
     ``start_routes`` (e.g. the greedy baseline's) are added to the columns and, together with
     the previous plan's routes, handed to HiGHS as the starting solution, so the MIP always
-    holds a complete plan from its first second on.
+    holds a complete plan from its first second on. ``search=False`` turns the neighbourhood
+    search after a dive off (``LNS_SHARE``).
     """
     known = {(c.person, c.day, c.visits) for c in columns}
     extra = [c for c in start_routes if (c.person, c.day, c.visits) not in known]
@@ -98,7 +100,7 @@ def solve_intakes(
         groups=cover.values(),
         dive=DIVE_SHARE,
         dive_margin=min(objective.unplanned_penalty(v) for v in visits) / 2 if visits else 0.0,
-        lns=LNS_SHARE,
+        lns=LNS_SHARE if search else 0.0,
         lns_rows=cover_rows,
     )
     if not result.feasible:

@@ -24,7 +24,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optimizer.domain import (
     Appointment,
@@ -85,6 +85,10 @@ class SolveSettings:
     host_intakes: bool = True
     """Plan the intakes again once the sessions are placed, also before a team member's
     session nearby (:mod:`~optimizer.solve.hosted`)."""
+    neighbourhood_search: bool = True
+    """Let the intake masters improve a dive's plan by neighbourhood search
+    (:data:`~optimizer.solve.intakes.LNS_SHARE`); off in deterministic runs, whose neighbourhood
+    MIPs would stop on a clock."""
     enumeration: EnumerationSettings = EnumerationSettings()
     later: LaterSettings = LaterSettings()
     hosting: HostingSettings = HostingSettings()
@@ -114,6 +118,7 @@ def solve(
     began = time.perf_counter()
     if deterministic:
         time_limit = DETERMINISTIC_CAP_S
+        settings = replace(settings, neighbourhood_search=False)
     report = _reporter(progress, began)
     cal = Calendar.of(problem)
     prev = _previous_map(problem, previous)
@@ -142,6 +147,7 @@ def solve(
             seed=seed,
             on_improvement=lambda obj, bound: report(stage="intakes", objective=obj, bound=bound),
             start_routes=baseline,
+            search=settings.neighbourhood_search,
         )
     appointments = list(problem.pins)
     for col in stage1.chosen:
@@ -368,6 +374,7 @@ def _replan_around_sessions(
         time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
         seed=seed,
         start_routes=[*stage1.chosen, *train_start],
+        search=settings.neighbourhood_search,
     )
     if result.result is None or not result.result.feasible:
         return None
