@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import optimizer.solve.mip as mip_module
 from optimizer.solve.mip import SparseMip
 
 
@@ -195,3 +196,22 @@ def test_no_neighbourhood_search_without_a_dive(monkeypatch):
         time_limit=10, start=start, keep=2, dive=0.5, dive_margin=5.0, lns=0.5, lns_rows=[0, 1, 2]
     )
     assert searched == []
+
+
+def test_neighbourhood_search_stops_once_a_neighbourhood_spanning_the_model_is_solved(
+    monkeypatch,
+):
+    """A small model fits in the first neighbourhood: one exact solve, then the plan is
+    optimal and the search ends instead of trying further neighbourhoods until its time."""
+    mip, rows, start = _chain_model(n=8)
+    runs: list[float] = []
+    real = mip_module.run_for
+
+    def counting(h, seconds):
+        runs.append(seconds)
+        real(h, seconds)
+
+    monkeypatch.setattr(mip_module, "run_for", counting)
+    plan = mip.neighbourhood_search(start, rows, time_limit=60)
+    assert len(runs) == 1
+    assert abs(float(np.dot(mip.cost, plan)) - mip.solve(time_limit=60).objective) < 1e-6

@@ -372,8 +372,9 @@ class SparseMip:
         column keeps its value in the plan (HiGHS's presolve removes the free columns that
         clash with a kept one). The small MIP is solved from the plan, so it is never worse.
         After ``LNS_PATIENCE`` neighbourhoods in a row without improvement the neighbourhoods
-        grow by ``LNS_GROWTH``; the search stops at ``time_limit`` seconds or when no
-        neighbourhood of ``LNS_MAX_COLUMNS`` improves either. Columns with no entry in
+        grow by ``LNS_GROWTH``; the search stops at ``time_limit`` seconds, when no
+        neighbourhood of ``LNS_MAX_COLUMNS`` improves either, or when one neighbourhood freed
+        every column and was solved to optimality. Columns with no entry in
         ``rows`` keep their value throughout. Returns the best plan (``start`` when nothing
         improves it).
 
@@ -403,10 +404,14 @@ class SparseMip:
             run_for(h, min(LNS_SUB_S, max(0.1, deadline - time.perf_counter())))
             found = h.getInfo().primal_solution_status == 2
             y = np.round(np.asarray(h.getSolution().col_value)) if found else x
-            if found and float(cost @ y) < best - 1e-6 and self._feasible(y):
+            improved = found and float(cost @ y) < best - 1e-6 and self._feasible(y)
+            if improved:
                 x, best, stale = y, float(cost @ y), 0
                 if on_improvement is not None:
                     on_improvement(best, -INF)
+            if incidence.spans(free) and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                break  # the whole model was free: the plan is optimal
+            if improved:
                 continue
             stale += 1
             if stale >= LNS_PATIENCE:
@@ -464,3 +469,7 @@ class _RowIncidence:
                 seen.add(r)
                 queue.append(r)
         return (inside == self.n_rows_of) & (self.n_rows_of > 0)
+
+    def spans(self, free: np.ndarray) -> bool:
+        """Whether ``free`` holds every column that has an entry in the rows."""
+        return int(free.sum()) == int(np.count_nonzero(self.n_rows_of))
