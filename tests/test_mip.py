@@ -76,16 +76,17 @@ def test_lp_dive_turns_a_fractional_lp_into_an_integral_plan():
     assert abs(np.dot(mip.cost, plan) - 2.5) < 1e-9
 
 
-def _record_starts(monkeypatch) -> list[float]:
-    """The objective of the start each MIP run of ``SparseMip.solve`` is given."""
+def _record_starts(monkeypatch, method: str = "_run", position: int = 1) -> list[float]:
+    """The objective of the start each call of ``SparseMip.<method>`` is given (its
+    ``position``-th argument after the model): by default each MIP run of ``SparseMip.solve``."""
     starts: list[float] = []
-    run = SparseMip._run
+    real = getattr(SparseMip, method)
 
-    def spy(self, upper, start, *args):
-        starts.append(float(np.dot(self.cost, start)))
-        return run(self, upper, start, *args)
+    def spy(self, *args, **kwargs):
+        starts.append(float(np.dot(self.cost, args[position])))
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(SparseMip, "_run", spy)
+    monkeypatch.setattr(SparseMip, method, spy)
     return starts
 
 
@@ -166,23 +167,9 @@ def test_neighbourhood_search_leaves_columns_outside_its_rows_alone():
     assert float(np.dot(mip.cost, plan)) < float(np.dot(mip.cost, start))
 
 
-def _record_searches(monkeypatch) -> list[float]:
-    """The objective of the plan each neighbourhood search inside ``SparseMip.solve`` starts
-    from."""
-    searched: list[float] = []
-    search = SparseMip.neighbourhood_search
-
-    def spy(self, start, rows, **kwargs):
-        searched.append(float(np.dot(self.cost, start)))
-        return search(self, start, rows, **kwargs)
-
-    monkeypatch.setattr(SparseMip, "neighbourhood_search", spy)
-    return searched
-
-
 def test_the_neighbourhood_search_starts_from_the_dive_plan(monkeypatch):
     mip = _odd_cycle_model()
-    searched = _record_searches(monkeypatch)
+    searched = _record_starts(monkeypatch, "neighbourhood_search", 0)
     start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
     mip.solve(time_limit=10, start=start, keep=2, dive=0.5, lns=0.5, lns_rows=[0, 1, 2])
     assert searched == [2.5]
@@ -190,7 +177,7 @@ def test_the_neighbourhood_search_starts_from_the_dive_plan(monkeypatch):
 
 def test_no_neighbourhood_search_without_a_dive(monkeypatch):
     mip = _odd_cycle_model()
-    searched = _record_searches(monkeypatch)
+    searched = _record_starts(monkeypatch, "neighbourhood_search", 0)
     start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
     mip.solve(
         time_limit=10, start=start, keep=2, dive=0.5, dive_margin=5.0, lns=0.5, lns_rows=[0, 1, 2]
