@@ -386,6 +386,8 @@ class SparseMip:
         rng = np.random.default_rng(seed)
         incidence = _RowIncidence(self, rows)
         x = np.round(np.asarray(start, dtype=float))
+        if incidence.rows.size == 0:
+            return x
         cost = np.asarray(self.cost, dtype=float)
         best = float(cost @ x)
         h = _highs(time_limit, seed)
