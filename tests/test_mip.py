@@ -202,3 +202,24 @@ def test_neighbourhood_search_stops_once_a_neighbourhood_spanning_the_model_is_s
     plan = mip.neighbourhood_search(start, rows, time_limit=60)
     assert len(runs) == 1
     assert abs(float(np.dot(mip.cost, plan)) - mip.solve(time_limit=60).objective) < 1e-6
+
+
+def test_a_run_ending_worse_than_the_start_never_replaces_it(monkeypatch):
+    """Seen under load: HiGHS 1.16.0 reported a better plan than the start it handed back, the
+    re-run without the start had too little time and ended with intakes unplanned, and that
+    plan replaced the complete start. Whatever a run returns, the result is never dearer than
+    a feasible start (with and without reduced-cost filtering)."""
+    mip = _replan_model()
+    start = np.zeros(mip.n_vars)
+    start[[0, 3, 5]] = 1.0  # a alone, b on another day, training hosted: feasible
+    all_unplanned = np.zeros(mip.n_vars)
+    all_unplanned[[6, 7, 8]] = 1.0
+
+    def worse_run(self, upper, start, *args):
+        return all_unplanned, float(np.dot(self.cost, all_unplanned)), 0.0, "Time limit reached"
+
+    monkeypatch.setattr(SparseMip, "_run", worse_run)
+    for keep in (None, 2):
+        result = mip.solve(time_limit=10, start=start, keep=keep)
+        assert result.objective == float(np.dot(mip.cost, start))
+        assert np.array_equal(result.values, start)
