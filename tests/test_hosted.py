@@ -7,10 +7,17 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import optimizer.solve.solve as solve_module
 from optimizer.domain import Problem
 from optimizer.plan.validate import validate
 from optimizer.solve.dayroutes import EnumerationSettings, enumerate_routes
-from optimizer.solve.hosted import HostDay, hosted_columns, routes_in_windows, within_windows
+from optimizer.solve.hosted import (
+    HostDay,
+    HostingSettings,
+    hosted_columns,
+    routes_in_windows,
+    within_windows,
+)
 from optimizer.solve.slots import Calendar, latest_start, start_ranges
 from optimizer.solve.solve import SolveSettings, intake_instance, solve
 from tests.factories import at, tiny_problem
@@ -143,3 +150,22 @@ def test_intake_routes_are_enumerated_again_inside_the_lag_windows():
     for col in again:
         assert 220 <= col.day <= 240 and cal.working[col.day]
         assert col.person == "T1"
+
+
+def test_the_round_enumerates_intake_routes_again_only_when_it_has_the_time(monkeypatch):
+    """In a 20 s plan the round has far less than ``reenumerate_from_s`` (30 s) and skips the
+    enumeration; with the threshold at 0 it runs it."""
+    calls: list[int] = []
+    real = solve_module.routes_in_windows
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "routes_in_windows", spy)
+    problem = _intake_near_a_session()
+    _valid(problem)
+    assert calls == []
+    eager = SolveSettings(hosting=dataclasses.replace(HostingSettings(), reenumerate_from_s=0.0))
+    _valid(problem, settings=eager)
+    assert calls == [1]

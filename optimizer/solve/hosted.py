@@ -41,6 +41,10 @@ class HostingSettings:
     """Longest drive from a hosted intake to the day's first session (minutes)."""
     max_candidates: int = 12
     """Nearest intakes (by that drive) tried per host day, alone and in pairs."""
+    reenumerate_from_s: float = 30.0
+    """The round enumerates the intake routes again inside the lag windows
+    (:func:`routes_in_windows`, 6-7 s on the national example) only when it has at least this
+    many seconds: in a 60 s plan it has about 12, and the enumeration left its MIP too little."""
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,11 @@ class SparseMip:
             values, objective, bound, status = self._run(
                 self.ub, start, time_limit, seed, mip_rel_gap, on_improvement
             )
+            left = deadline - time.perf_counter()
+            if self._start_mishandled and left > 0.5:
+                values, objective, bound, status = self._run(
+                    self.ub, None, left, seed, mip_rel_gap, on_improvement
+                )
             if objective > start_cost:  # never hand back less than the start
                 values, objective = np.asarray(start, dtype=float), start_cost
             return MipResult(values, objective, bound, status, time.perf_counter() - began)
@@ -257,6 +262,8 @@ class SparseMip:
             values, objective, bound, status = self._run(
                 upper, run_start, limit, seed, mip_rel_gap, on_improvement
             )
+            if run_start is not None and self._start_mishandled:
+                continue  # the same restriction again, without the start
             if values.size and objective <= best[1] + 1e-9:
                 best = (values, objective, bound, status)
             proven = best[1] <= lp_bound + threshold + 1e-6
@@ -289,7 +296,6 @@ class SparseMip:
         on_improvement: Callable[[float, float], None] | None,
     ) -> tuple[np.ndarray, float, float, str]:
         """One HiGHS MIP run with the given upper bounds: (values, objective, bound, status)."""
-        began = time.perf_counter()
         h = _highs(time_limit, seed)
         h.setOptionValue("mip_rel_gap", mip_rel_gap)
         h.passModel(self._model(relax=False, upper=upper))
@@ -318,14 +324,10 @@ class SparseMip:
             # "Optimal" below the start and hands the start back (the national re-planning
             # master: "optimal" 2,216 minutes below the start, while a run without the start
             # found a plan 1,369 minutes cheaper; 1.15.1 gets it right but improved nothing on
-            # the stage models in 15 s). Solve again without the start for the time left and
-            # keep the cheaper of the two; later runs of this solve() go without the start.
+            # the stage models in 15 s). Neither its bound nor its status holds: the caller
+            # runs again without the start (``solve``), and so do later runs of that solve().
             self._start_mishandled = True
-            left = time_limit - (time.perf_counter() - began)
-            if left > 0.5:
-                again = self._run(upper, None, left, seed, mip_rel_gap, on_improvement)
-                if again[0].size and again[1] < objective:
-                    return again
+            return values, objective, -INF, "start mishandled"
         return values, objective, info.mip_dual_bound, status
 
     def _solved_lp(self, time_limit: float) -> highspy.Highs | None:

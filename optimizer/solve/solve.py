@@ -360,7 +360,9 @@ def _replan_around_sessions(
     org_of = {v.id: v.org for v in intakes}
     seen: set = set()
     columns = []
-    again = routes_in_windows(inst, windows, taken, settings.enumeration)
+    again = []
+    if time_limit >= settings.hosting.reenumerate_from_s:
+        again = routes_in_windows(inst, windows, taken, settings.enumeration)
     for col in [*within_windows(pool, org_of, windows, taken), *again]:
         key = (col.person, col.day, col.visits)
         if key not in seen:
