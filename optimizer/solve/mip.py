@@ -220,15 +220,9 @@ class SparseMip:
                 reduced = np.asarray(h.getSolution().col_dual, dtype=float)
                 lp = (h.getInfo().objective_function_value, reduced)
                 if dive > 0 and (start is None or np.dot(self.cost, start) > lp[0] + dive_margin):
-                    start = self._better_start(h, start, dive * (deadline - time.perf_counter()))
-                    if lns > 0 and start is not None and len(lns_rows):
-                        start = self.neighbourhood_search(
-                            start,
-                            lns_rows,
-                            time_limit=lns * (deadline - time.perf_counter()),
-                            seed=seed,
-                            on_improvement=on_improvement,
-                        )
+                    start = self._better_start(
+                        h, start, deadline, dive, lns, lns_rows, seed, on_improvement
+                    )
         start_cost = self._cost_if_feasible(start)
         self._start_mishandled = False
         if lp is None:
@@ -276,15 +270,33 @@ class SparseMip:
         return MipResult(values, objective, bound, status, time.perf_counter() - began, lp_bound)
 
     def _better_start(
-        self, h: highspy.Highs, start: Sequence[float] | None, seconds: float
+        self,
+        h: highspy.Highs,
+        start: Sequence[float] | None,
+        deadline: float,
+        dive: float,
+        lns: float,
+        lns_rows: Sequence[int],
+        seed: int,
+        on_improvement: Callable[[float, float], None] | None,
     ) -> Sequence[float] | None:
-        """The dive's plan when it is cheaper than ``start`` (or there is none), else ``start``."""
-        plan = self.dive(h, time_limit=seconds)
-        if plan is None:
+        """The cheaper of ``start`` and the dive's plan (the dive gets the share ``dive`` of the
+        time left before ``deadline``), then improved by :meth:`neighbourhood_search` around
+        ``lns_rows`` for the share ``lns`` of the time left after it (when ``lns`` > 0)."""
+        plan = self.dive(h, time_limit=dive * (deadline - time.perf_counter()))
+        if plan is not None and (
+            start is None or np.dot(self.cost, plan) < np.dot(self.cost, start)
+        ):
+            start = plan
+        if start is None or lns <= 0 or not len(lns_rows):
             return start
-        if start is None or np.dot(self.cost, plan) < np.dot(self.cost, start):
-            return plan
-        return start
+        return self.neighbourhood_search(
+            start,
+            lns_rows,
+            time_limit=lns * (deadline - time.perf_counter()),
+            seed=seed,
+            on_improvement=on_improvement,
+        )
 
     def _run(
         self,
@@ -409,11 +421,12 @@ class SparseMip:
         h = _highs(time_limit, seed)
         h.passModel(self._model(relax=False))
         every = np.arange(self.n_vars, dtype=np.int32)
+        ub = np.asarray(self.ub, dtype=float)
         target, stale = LNS_COLUMNS, 0
         while time.perf_counter() < deadline - 0.05:
             free = incidence.neighbourhood(int(rng.choice(incidence.rows)), target, rng)
             lower = np.where(free, 0.0, x)
-            upper = np.where(free, np.asarray(self.ub, dtype=float), x)
+            upper = np.where(free, ub, x)
             h.changeColsBounds(self.n_vars, every, lower, upper)
             solution = highspy.HighsSolution()
             solution.col_value = list(x)
@@ -477,6 +490,8 @@ class _RowIncidence:
             if row in chosen:
                 self.columns_of[row].append(var)
                 self.n_rows_of[var] += 1
+        self.n_columns = int(np.count_nonzero(self.n_rows_of))
+        """Columns with an entry in the rows."""
         self.rows_of: dict[int, list[int]] = {}
         for row, cols in self.columns_of.items():
             for var in cols:
@@ -503,4 +518,4 @@ class _RowIncidence:
 
     def spans(self, free: np.ndarray) -> bool:
         """Whether ``free`` holds every column that has an entry in the rows."""
-        return int(free.sum()) == int(np.count_nonzero(self.n_rows_of))
+        return int(free.sum()) == self.n_columns
