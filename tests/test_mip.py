@@ -172,7 +172,7 @@ def test_the_neighbourhood_search_starts_from_the_dive_plan(monkeypatch):
     searched = _record_starts(monkeypatch, "neighbourhood_search", 0)
     start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
     mip.solve(time_limit=10, start=start, keep=2, dive=0.5, lns=0.5, lns_rows=[0, 1, 2])
-    assert searched == [2.5]
+    assert searched[0] == 2.5
 
 
 def test_no_neighbourhood_search_without_a_dive(monkeypatch):
@@ -223,3 +223,72 @@ def test_a_run_ending_worse_than_the_start_never_replaces_it(monkeypatch):
         result = mip.solve(time_limit=10, start=start, keep=keep)
         assert result.objective == float(np.dot(mip.cost, start))
         assert np.array_equal(result.values, start)
+
+
+def test_a_stalled_highs_run_hands_the_plan_to_the_neighbourhood_search(monkeypatch):
+    """When HiGHS returns nothing better than the plan it was started from (as on the national
+    re-planning master, where it mishandles the start), the rest of the time goes to the
+    neighbourhood search from that plan, which reaches the optimum here."""
+    mip, rows, start = _chain_model(n=12)
+    stalled: list[float] = []
+
+    def stalling_run(self, upper, run_start, *args):
+        stalled.append(float(np.dot(self.cost, run_start)))
+        return np.asarray(run_start, dtype=float), stalled[-1], -mip_module.INF, "stalled"
+
+    monkeypatch.setattr(SparseMip, "_run", stalling_run)
+    searched = _record_starts(monkeypatch, "neighbourhood_search", 0)
+    result = mip.solve(time_limit=20, start=start, keep=5, lns=0.5, lns_rows=rows)
+    monkeypatch.undo()
+    assert stalled == [float(np.dot(mip.cost, start))]
+    assert searched == stalled
+    assert abs(result.objective - mip.solve(time_limit=20).objective) < 1e-6
+    assert result.bound == result.lp_bound
+
+
+def test_a_neighbourhood_mip_keeps_the_free_rows_and_drops_blocked_columns():
+    """Chain of 6 in the plan of singles, with one person-day row shared by the run of
+    elements 0-1 and the single of element 3. Freeing the columns inside elements 0-2: the
+    cut-out MIP has their three cover rows, and not the run 0-1, whose person-day the fixed
+    single of element 3 holds."""
+    mip, rows, start = _chain_model(n=6)
+    run_01, single_3 = 1, 9
+    assert start[single_3] == 1.0 and start[run_01] == 0.0
+    mip.add_row([(run_01, 1.0), (single_3, 1.0)], ub=1)
+    outside = {var for row, var, _ in mip.entries if row in rows[3:]}
+    free = np.array([v not in outside for v in range(mip.n_vars)])
+    assert free[run_01]
+    lp, columns = mip_module._ColumnMatrix(mip).restricted(free, start)
+    assert set(columns.tolist()) == set(np.flatnonzero(free).tolist()) - {run_01}
+    assert lp.num_row_ == 3
+    assert list(lp.row_lower_) == [1.0] * 3 and list(lp.row_upper_) == [1.0] * 3
+
+
+def test_a_neighbourhood_mip_keeps_columns_with_negative_coefficients():
+    """A row ``x0 - x1 <= 0`` (x0 only with x1) is not monotone: x0 stays in the cut-out MIP
+    although alone it would break the row, since x1 may come with it."""
+    mip = SparseMip()
+    x0, x1, x2 = mip.add_var(-2.0), mip.add_var(1.0), mip.add_var(0.0)
+    mip.add_row([(x0, 1.0), (x1, -1.0)], ub=0)
+    mip.add_row([(x2, 1.0), (x1, 1.0)], ub=1)
+    lp, columns = mip_module._ColumnMatrix(mip).restricted(
+        np.array([True, True, False]), np.zeros(3)
+    )
+    assert columns.tolist() == [x0, x1]
+    assert lp.num_row_ == 2
+
+
+def test_improving_reports_below_the_cost_of_their_values_are_left_out():
+    """HiGHS 1.16.0 reports a mishandled start below its cost: that report is not passed on,
+    a true one is."""
+    reported: list[float] = []
+    reports = mip_module._TrueReports([1.0, 2.0], lambda obj, bound: reported.append(obj))
+
+    def event(objective: float, values: list[float]):
+        out = type("Out", (), {"objective_function_value": objective, "mip_dual_bound": 0.0})
+        out.mip_solution = values
+        return type("Event", (), {"data_out": out})
+
+    reports.improving(event(2.5, [1.0, 1.0]))
+    reports.improving(event(2.0, [0.0, 1.0]))
+    assert reported == [2.0]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse
 
 INF = highspy.kHighsInf
 THREADS = 1
@@ -31,11 +32,12 @@ DIVE_FIX = 0.7
 national intake master: 0.9 took 89 LPs to a plan 3.8 % above the LP bound, 0.7 42 LPs to one
 4.0 % above; 0.6 and 0.5 ended infeasible)."""
 
-LNS_COLUMNS = 2500
+LNS_COLUMNS = 1500
 """Free columns a neighbourhood of :meth:`SparseMip.neighbourhood_search` starts with: rows are
-added around a random one until this many columns lie wholly inside them (measured on the tight
-national intake master: about 2,500 free columns solve to optimality in 0.1-0.3 s; 8,000 took
-several seconds each and improved less per second)."""
+added around a random one until this many columns lie wholly inside them. Measured on the tight
+national intake master, 8 s from the dive's plan, seeds 0-2 (each neighbourhood cut out as its
+own small MIP): 1,500 columns 0.83-1.07 % above the LP bound (about 220 neighbourhoods);
+2,000 1.16-1.29 %, 2,500 0.87-1.42 % (30-60 neighbourhoods, some stopped by ``LNS_SUB_S``)."""
 
 LNS_PATIENCE = 40
 """Neighbourhoods in a row without improvement after which the search widens its neighbourhoods
@@ -44,10 +46,9 @@ LNS_PATIENCE = 40
 LNS_GROWTH = 1.5
 LNS_MAX_COLUMNS = 10_000
 
-LNS_SUB_S = 2.0
-"""Time limit of one neighbourhood's MIP (seconds). Most finish in 0.1-0.3 s; a few hard ones
-took 5-9 s to prove optimality, and cutting them off at 2 s gave a better plan in the same time
-(tight intake master, 40 s: 0.80 % above the LP bound against 0.93 % with 5 s)."""
+LNS_SUB_S = 1.0
+"""Time limit of one neighbourhood's MIP (seconds). With 1,500 free columns nearly all solve to
+optimality in 0.01-0.1 s; 0.5, 1 and 2 s gave the same plans within the seeds' spread."""
 
 _BANNER_SHOWN = False
 
@@ -231,9 +232,9 @@ class SparseMip:
             )
             left = deadline - time.perf_counter()
             if self._start_mishandled and left > 0.5:
-                values, objective, bound, status = self._run(
-                    self.ub, None, left, seed, mip_rel_gap, on_improvement
-                )
+                again = self._run(self.ub, None, left, seed, mip_rel_gap, on_improvement)
+                if again[0].size and (again[1] <= objective or not self._feasible(values)):
+                    values, objective, bound, status = again
             if objective > start_cost:  # never hand back less than the start
                 values, objective = np.asarray(start, dtype=float), start_cost
             return MipResult(values, objective, bound, status, time.perf_counter() - began)
@@ -256,11 +257,29 @@ class SparseMip:
             values, objective, bound, status = self._run(
                 upper, run_start, limit, seed, mip_rel_gap, on_improvement
             )
-            if run_start is not None and self._start_mishandled:
-                continue  # the same restriction again, without the start
-            if values.size and objective <= best[1] + 1e-9:
+            mishandled = run_start is not None and self._start_mishandled
+            trusted = not mishandled or (values.size and self._feasible(values))
+            before = best[1]
+            if values.size and objective <= best[1] + 1e-9 and trusted:
                 best = (values, objective, bound, status)
             proven = best[1] <= lp_bound + threshold + 1e-6
+            stalled = run_start is not None and best[1] > before - _tolerance(before)
+            if stalled and not proven and lns > 0 and len(lns_rows):
+                # HiGHS found nothing better than the plan it was given (or mishandled it):
+                # improve the plan by neighbourhoods for the rest of the time instead
+                searched = self.neighbourhood_search(
+                    best[0],
+                    lns_rows,
+                    time_limit=deadline - time.perf_counter(),
+                    seed=seed,
+                    on_improvement=on_improvement,
+                )
+                if float(np.dot(self.cost, searched)) < best[1] - _tolerance(best[1]):
+                    best = (searched, float(np.dot(self.cost, searched)), -INF, "neighbourhood")
+                proven = False
+                break
+            if mishandled:
+                continue  # the same restriction again, without the start
             if proven or not wider or deadline - time.perf_counter() < 2.0:
                 break
             keep, per_group = min(self.n_vars, keep * 3), per_group * 3
@@ -317,11 +336,7 @@ class SparseMip:
             sol.value_valid = True
             h.setSolution(sol)
         if on_improvement is not None:
-            h.cbMipImprovingSolution.subscribe(
-                lambda e: on_improvement(
-                    e.data_out.objective_function_value, e.data_out.mip_dual_bound
-                )
-            )
+            h.cbMipImprovingSolution.subscribe(_TrueReports(self.cost, on_improvement).improving)
         h.run()
         info = h.getInfo()
         status = h.modelStatusToString(h.getModelStatus())
@@ -331,13 +346,14 @@ class SparseMip:
         # to report an improved objective while handing back the starting solution
         objective = float(np.dot(self.cost, values)) if has_sol else float("inf")
         reported = info.objective_function_value
-        if start is not None and has_sol and reported < objective - 1e-6 * max(1.0, objective):
-            # HiGHS 1.16.0 can lose a MIP start's objective offset in presolve: it then claims
-            # "Optimal" below the start and hands the start back (the national re-planning
-            # master: "optimal" 2,216 minutes below the start, while a run without the start
-            # found a plan 1,369 minutes cheaper; 1.15.1 gets it right but improved nothing on
-            # the stage models in 15 s). Neither its bound nor its status holds: the caller
-            # runs again without the start (``solve``), and so do later runs of that solve().
+        if start is not None and has_sol and reported < objective - _tolerance(objective):
+            # HiGHS 1.16.0 can lose a MIP start's objective offset in presolve: it takes the
+            # start for cheaper than it is, reports it as an improvement and may claim
+            # "Optimal" below it (the national re-planning master: "optimal" 2,216 minutes
+            # below the start, while a run without the start found a plan 1,369 minutes
+            # cheaper; 1.15.1 gets it right but improved nothing on the stage models in 15 s).
+            # Neither its bound nor its status holds, its values do. The caller goes on
+            # without HiGHS's use of the start (``solve``), and so do later runs of solve().
             self._start_mishandled = True
             return values, objective, -INF, "start mishandled"
         return values, objective, info.mip_dual_bound, status
@@ -397,8 +413,10 @@ class SparseMip:
         A neighbourhood is a set of ``rows`` (e.g. the intakes' cover rows) grown from a
         random one through the columns that share them (columns of nearby visits), until
         ``LNS_COLUMNS`` columns lie wholly inside it. Those columns are freed; every other
-        column keeps its value in the plan (HiGHS's presolve removes the free columns that
-        clash with a kept one). The small MIP is solved from the plan, so it is never worse.
+        column keeps its value in the plan. The small MIP over the free columns is cut out of
+        the model (:class:`_ColumnMatrix`: the rows they touch, with what the kept columns
+        leave of their bounds; free columns that clash with a kept one left out) and solved
+        by a fresh HiGHS instance from the plan, so it is never worse.
         After ``LNS_PATIENCE`` neighbourhoods in a row without improvement the neighbourhoods
         grow by ``LNS_GROWTH``; the search stops at ``time_limit`` seconds, when no
         neighbourhood of ``LNS_MAX_COLUMNS`` improves either, or when one neighbourhood freed
@@ -406,9 +424,12 @@ class SparseMip:
         ``rows`` keep their value throughout. Returns the best plan (``start`` when nothing
         improves it).
 
-        On the tight national intake master this took the dive's plan from 2.6 % to 0.8 %
-        above the LP bound (travel) in 20 s, where HiGHS's own search from the same plan
-        reached 1.8 % in 90 s (docs/planner.md).
+        On the tight national intake master this takes the dive's plan from 2.6 % to about
+        0.8 % above the LP bound (travel) in 20 s and to 0.8-1.1 % in 8 s, where HiGHS's own
+        search from the same plan reached 1.8 % in 90 s (docs/planner.md). Cutting each
+        neighbourhood out as its own MIP made it about 4 times as fast as changing the bounds
+        of the whole model in one HiGHS instance (whose presolve took 0.07 s per
+        neighbourhood): 8 s gave 1.26-1.57 % that way.
         """
         deadline = time.perf_counter() + time_limit
         rng = np.random.default_rng(seed)
@@ -416,6 +437,39 @@ class SparseMip:
         x = np.round(np.asarray(start, dtype=float))
         if incidence.rows.size == 0:
             return x
+        cost = np.asarray(self.cost, dtype=float)
+        best = float(cost @ x)
+        matrix = _ColumnMatrix(self)
+        target, stale = LNS_COLUMNS, 0
+        while time.perf_counter() < deadline - 0.05:
+            free = incidence.neighbourhood(int(rng.choice(incidence.rows)), target, rng)
+            lp, inside = matrix.restricted(free, x)
+            h = _highs(min(LNS_SUB_S, max(0.1, deadline - time.perf_counter())), seed)
+            h.passModel(lp)
+            solution = highspy.HighsSolution()
+            solution.col_value = x[inside].tolist()
+            solution.value_valid = True
+            h.setSolution(solution)
+            run_for(h, min(LNS_SUB_S, max(0.1, deadline - time.perf_counter())))
+            improved = False
+            if h.getInfo().primal_solution_status == 2:
+                y = np.where(free, 0.0, x)
+                y[inside] = np.round(np.asarray(h.getSolution().col_value, dtype=float))
+                improved = float(cost @ y) < best - 1e-6 and self._feasible(y)
+            if improved:
+                x, best, stale = y, float(cost @ y), 0
+                if on_improvement is not None:
+                    on_improvement(best, -INF)
+            if incidence.spans(free) and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                break  # the whole model was free: the plan is optimal
+            if improved:
+                continue
+            stale += 1
+            if stale >= LNS_PATIENCE:
+                if target >= LNS_MAX_COLUMNS:
+                    break
+                target, stale = min(LNS_MAX_COLUMNS, int(target * LNS_GROWTH)), 0
+        return x
         cost = np.asarray(self.cost, dtype=float)
         best = float(cost @ x)
         h = _highs(time_limit, seed)
@@ -482,20 +536,29 @@ class _RowIncidence:
     neighbourhoods in :meth:`SparseMip.neighbourhood_search`."""
 
     def __init__(self, mip: SparseMip, rows: Sequence[int]) -> None:
-        chosen = set(int(r) for r in rows)
-        self.rows = np.asarray(sorted(chosen), dtype=np.int64)
-        self.columns_of: dict[int, list[int]] = {r: [] for r in chosen}
-        self.n_rows_of = np.zeros(mip.n_vars, dtype=np.int64)
+        chosen = sorted(set(int(r) for r in rows))
+        self.rows = np.asarray(chosen, dtype=np.int64)
+        columns_of: dict[int, list[int]] = {r: [] for r in chosen}
         for row, var, _ in mip.entries:
-            if row in chosen:
-                self.columns_of[row].append(var)
-                self.n_rows_of[var] += 1
+            if row in columns_of:
+                columns_of[row].append(var)
+        self.columns_of = {
+            r: np.unique(np.asarray(c, dtype=np.int64)) for r, c in columns_of.items()
+        }
+        self.n_rows_of = np.zeros(mip.n_vars, dtype=np.int64)
+        for cols in self.columns_of.values():
+            self.n_rows_of[cols] += 1
         self.n_columns = int(np.count_nonzero(self.n_rows_of))
         """Columns with an entry in the rows."""
-        self.rows_of: dict[int, list[int]] = {}
+        rows_of: dict[int, list[int]] = {}
         for row, cols in self.columns_of.items():
-            for var in cols:
-                self.rows_of.setdefault(var, []).append(row)
+            for var in cols.tolist():
+                rows_of.setdefault(var, []).append(row)
+        self.near = {
+            row: sorted({r for var in cols.tolist() for r in rows_of[var]} - {row})
+            for row, cols in self.columns_of.items()
+        }
+        """Per row, the other rows that share a column with it."""
 
     def neighbourhood(self, seed_row: int, target: int, rng: np.random.Generator) -> np.ndarray:
         """A boolean mask of the free columns: those whose rows all lie in a set grown
@@ -507,11 +570,11 @@ class _RowIncidence:
         while head < len(queue) and n_free < target:
             row = queue[head]
             head += 1
-            for var in self.columns_of[row]:
-                inside[var] += 1
-                n_free += int(inside[var] == self.n_rows_of[var])
-            near = {r for var in self.columns_of[row] for r in self.rows_of[var]} - seen
-            for r in rng.permutation(sorted(near)).tolist():
+            cols = self.columns_of[row]
+            inside[cols] += 1
+            n_free += int(np.count_nonzero(inside[cols] == self.n_rows_of[cols]))
+            near = [r for r in self.near[row] if r not in seen]
+            for r in rng.permutation(near).tolist():
                 seen.add(r)
                 queue.append(r)
         return (inside == self.n_rows_of) & (self.n_rows_of > 0)
@@ -519,3 +582,79 @@ class _RowIncidence:
     def spans(self, free: np.ndarray) -> bool:
         """Whether ``free`` holds every column that has an entry in the rows."""
         return int(free.sum()) == self.n_columns
+
+
+class _ColumnMatrix:
+    """The constraint matrix in compressed columns, for cutting the small MIP of one
+    neighbourhood out of the model (:meth:`SparseMip.neighbourhood_search`)."""
+
+    def __init__(self, mip: SparseMip) -> None:
+        entries = np.asarray(mip.entries, dtype=float).reshape(-1, 3)
+        shape = (len(mip.row_lb), mip.n_vars)
+        self.a = scipy.sparse.csc_matrix(
+            (entries[:, 2], (entries[:, 0].astype(np.int64), entries[:, 1].astype(np.int64))),
+            shape=shape,
+        )
+        self.a.sum_duplicates()
+        self.cost = np.asarray(mip.cost, dtype=float)
+        self.lb, self.ub = np.asarray(mip.lb, dtype=float), np.asarray(mip.ub, dtype=float)
+        self.row_lb, self.row_ub = np.asarray(mip.row_lb), np.asarray(mip.row_ub)
+        self.integer = np.asarray(mip.integer, dtype=bool)
+        negative = np.zeros(shape[0], dtype=bool)
+        negative[self.a.indices[self.a.data < 0]] = True
+        self.monotone_row = ~negative & bool(np.all(self.lb >= 0))
+        """Rows whose activity only grows with any column (coefficients and bounds >= 0)."""
+
+    def restricted(self, free: np.ndarray, x: np.ndarray) -> tuple[highspy.HighsLp, np.ndarray]:
+        """The MIP over the ``free`` columns with every other column fixed at its value in
+        ``x``, and the indices of its columns. Left out: the rows no free column touches, and
+        the free integer columns that alone would push a monotone row over its upper bound
+        (they must stay 0, e.g. a route on a person-day a kept route holds)."""
+        fixed = np.where(free, 0.0, x)
+        activity = self.a @ fixed
+        low, high = self.row_lb - activity, self.row_ub - activity
+        inside = np.flatnonzero(free)
+        sub = self.a[:, inside]
+        over = self.monotone_row[sub.indices] & (sub.data > high[sub.indices] + 1e-9)
+        column_of_entry = np.repeat(np.arange(inside.size), np.diff(sub.indptr))
+        blocked = np.bincount(column_of_entry[over], minlength=inside.size) > 0
+        inside = inside[~(blocked & self.integer[inside])]
+        sub = self.a[:, inside]
+        rows = np.unique(sub.indices)
+        sub = sub[rows, :].tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = int(inside.size), int(rows.size)
+        lp.col_cost_ = self.cost[inside]
+        lp.col_lower_, lp.col_upper_ = self.lb[inside], self.ub[inside]
+        lp.row_lower_, lp.row_upper_ = low[rows], high[rows]
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = sub.indices.astype(np.int32)
+        lp.a_matrix_.value_ = sub.data.astype(float)
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in self.integer[inside]]
+        return lp, inside
+
+
+def _tolerance(objective: float) -> float:
+    """Objective differences below this are rounding (relative 1e-6, at least 1e-6)."""
+    return 1e-6 * max(1.0, abs(objective))
+
+
+class _TrueReports:
+    """Passes HiGHS's improving solutions on to ``on_improvement(objective, bound)``, leaving
+    out those whose reported objective is not the cost of their values (HiGHS 1.16.0 reports
+    a mishandled start below its cost, see ``SparseMip._run``)."""
+
+    def __init__(self, cost: Sequence[float], on_improvement: Callable[[float, float], None]):
+        self.cost = np.asarray(cost, dtype=float)
+        self.on_improvement = on_improvement
+
+    def improving(self, event) -> None:
+        out = event.data_out
+        values = np.asarray(out.mip_solution, dtype=float)
+        if values.size == self.cost.size:
+            true = float(self.cost @ values)
+            if abs(out.objective_function_value - true) > _tolerance(true):
+                return
+        self.on_improvement(out.objective_function_value, out.mip_dual_bound)
