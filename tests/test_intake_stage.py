@@ -68,19 +68,20 @@ def _travel_and_bound(mip, slack, plan, lp_bound):
 
 
 @pytest.mark.slow
-def test_neighbourhood_search_takes_the_tight_dive_plan_to_about_one_percent_of_the_bound(
+def test_neighbourhood_search_takes_the_tight_dive_plan_within_one_percent_of_the_bound(
     tight_master,
 ):
-    """Measured: 2.6 % above the bound after the dive, 0.8 % after 40 s of search (HiGHS's own
-    search from the dive plan: 1.8 % after 90 s); the test allows 1.3 % for a loaded machine."""
+    """Measured: 2.6 % above the bound after the dive; after the search 0.93 % in 8 s (seed 0;
+    0.83-1.07 % over seeds 0-2) and 0.79 % in 20 s (HiGHS's own search from the dive plan:
+    1.8 % after 90 s). 15 s leave room for a loaded machine; the goal is 1 %."""
     mip, slack, _, rows = tight_master
     h = mip._solved_lp(300)
     lp_bound = h.getInfo().objective_function_value
     dive = mip.dive(h, time_limit=300)
-    plan = mip.neighbourhood_search(dive, rows, time_limit=40, seed=0)
+    plan = mip.neighbourhood_search(dive, rows, time_limit=15, seed=0)
     assert mip._feasible(plan)
     dive_travel, bound = _travel_and_bound(mip, slack, dive, lp_bound)
     travel, bound_after = _travel_and_bound(mip, slack, plan, lp_bound)
     assert bound_after == bound
     assert travel < dive_travel - 100
-    assert travel <= 1.013 * bound
+    assert travel <= 1.01 * bound
