@@ -246,6 +246,30 @@ def test_a_stalled_highs_run_hands_the_plan_to_the_neighbourhood_search(monkeypa
     assert result.bound == result.lp_bound
 
 
+def test_a_restriction_solved_to_optimality_without_improvement_is_widened_not_searched(
+    monkeypatch,
+):
+    """HiGHS proving its restriction optimal at the start's cost is not a stall: the
+    restriction is widened (the columns left out may hold the improvement)."""
+    mip, rows, start = _chain_model(n=12)
+    freed: list[int] = []
+
+    def optimal_run(self, upper, run_start, *args):
+        freed.append(sum(1 for u in upper if u > 0))
+        return (
+            np.asarray(run_start, dtype=float),
+            float(np.dot(self.cost, run_start)),
+            0.0,
+            "Optimal",
+        )
+
+    monkeypatch.setattr(SparseMip, "_run", optimal_run)
+    searched = _record_starts(monkeypatch, "neighbourhood_search", 0)
+    mip.solve(time_limit=20, start=start, keep=5, lns=0.5, lns_rows=rows)
+    assert searched == []
+    assert len(freed) >= 2 and freed[1] > freed[0]
+
+
 def test_a_neighbourhood_mip_keeps_the_free_rows_and_drops_blocked_columns():
     """Chain of 6 in the plan of singles, with one person-day row shared by the run of
     elements 0-1 and the single of element 3. Freeing the columns inside elements 0-2: the

@@ -263,10 +263,15 @@ class SparseMip:
             if values.size and objective <= best[1] + 1e-9 and trusted:
                 best = (values, objective, bound, status)
             proven = best[1] <= lp_bound + threshold + 1e-6
-            stalled = run_start is not None and best[1] > before - _tolerance(before)
+            stalled = (
+                run_start is not None
+                and best[1] > before - _tolerance(before)
+                and (mishandled or status != "Optimal")
+            )
             if stalled and not proven and lns > 0 and len(lns_rows):
-                # HiGHS found nothing better than the plan it was given (or mishandled it):
-                # improve the plan by neighbourhoods for the rest of the time instead
+                # HiGHS ran out of time without anything better than the plan it was given
+                # (or mishandled it): improve the plan by neighbourhoods for the rest of the
+                # time instead (a restriction solved to optimality is widened as before)
                 searched = self.neighbourhood_search(
                     best[0],
                     lns_rows,
