@@ -969,7 +969,9 @@ def _sixty_seconds(fast: dict, slow: dict | None, cold_s: float | None) -> str:
     if slow is not None:
         text += (
             f"With {slow['time_limit_s']:g} s the planner travels {_n(slow['travel_min'])} min "
-            f"against {_n(fast['travel_min'])}."
+            f"against {_n(fast['travel_min'])}. Plans at 60 s vary from run to run by up to "
+            "about 1 %: the stage MIPs stop on their clocks, on a shared machine (e.g. stage 2 "
+            "ending 210 minutes apart on the same intake plan)."
         )
     return text
 
