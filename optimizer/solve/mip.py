@@ -118,6 +118,7 @@ class SparseMip:
         self._start_mishandled = False
         """Set when HiGHS mishandled the start of a run (see ``_run``): the rest of that
         ``solve()`` runs without it."""
+        self._matrix_cache: tuple[tuple[int, int, int], scipy.sparse.csc_matrix] | None = None
 
     @property
     def n_vars(self) -> int:
@@ -142,6 +143,20 @@ class SparseMip:
         self.row_ub.append(ub)
         return row
 
+    def _matrix(self) -> scipy.sparse.csc_matrix:
+        """The constraint matrix (rows x variables) in compressed columns, built once per
+        model (again only when variables, rows or entries were added since)."""
+        size = (self.n_vars, len(self.row_lb), len(self.entries))
+        if self._matrix_cache is None or self._matrix_cache[0] != size:
+            entries = np.asarray(self.entries, dtype=float).reshape(-1, 3)
+            matrix = scipy.sparse.csc_matrix(
+                (entries[:, 2], (entries[:, 0].astype(np.int64), entries[:, 1].astype(np.int64))),
+                shape=(len(self.row_lb), self.n_vars),
+            )
+            matrix.sum_duplicates()
+            self._matrix_cache = (size, matrix)
+        return self._matrix_cache[1]
+
     def _model(self, relax: bool, upper: Sequence[float] | None = None) -> highspy.HighsLp:
         lp = highspy.HighsLp()
         lp.num_col_ = self.n_vars
@@ -151,19 +166,11 @@ class SparseMip:
         lp.col_upper_ = np.asarray(self.ub if upper is None else upper, dtype=float)
         lp.row_lower_ = np.asarray(self.row_lb, dtype=float)
         lp.row_upper_ = np.asarray(self.row_ub, dtype=float)
-        order = sorted(
-            range(len(self.entries)), key=lambda k: (self.entries[k][1], self.entries[k][0])
-        )
-        cols = np.fromiter((self.entries[k][1] for k in order), dtype=np.int64, count=len(order))
-        starts = np.searchsorted(cols, np.arange(self.n_vars + 1)).astype(np.int32)
+        matrix = self._matrix()
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = starts
-        lp.a_matrix_.index_ = np.fromiter(
-            (self.entries[k][0] for k in order), dtype=np.int32, count=len(order)
-        )
-        lp.a_matrix_.value_ = np.fromiter(
-            (self.entries[k][2] for k in order), dtype=float, count=len(order)
-        )
+        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = matrix.data.astype(float)
         if not relax:
             kinds = highspy.HighsVarType
             lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in self.integer]
@@ -279,8 +286,9 @@ class SparseMip:
                     seed=seed,
                     on_improvement=on_improvement,
                 )
-                if float(np.dot(self.cost, searched)) < best[1] - _tolerance(best[1]):
-                    best = (searched, float(np.dot(self.cost, searched)), -INF, "neighbourhood")
+                searched_cost = float(np.dot(self.cost, searched))
+                if searched_cost < best[1] - _tolerance(best[1]):
+                    best = (searched, searched_cost, -INF, "neighbourhood")
                 proven = False
                 break
             if mishandled:
@@ -486,15 +494,7 @@ class SparseMip:
 
     def _feasible(self, x: np.ndarray, tol: float = 1e-6) -> bool:
         """Whether ``x`` keeps every row and bound."""
-        if len(self.entries):
-            rows, cols, coefs = np.asarray(self.entries, dtype=float).T
-            activity = np.bincount(
-                rows.astype(np.int64),
-                weights=coefs * x[cols.astype(np.int64)],
-                minlength=len(self.row_lb),
-            )
-        else:
-            activity = np.zeros(len(self.row_lb))
+        activity = self._matrix() @ np.asarray(x, dtype=float)
         return bool(
             np.all(activity >= np.asarray(self.row_lb) - tol)
             and np.all(activity <= np.asarray(self.row_ub) + tol)
@@ -510,12 +510,10 @@ class _RowIncidence:
     def __init__(self, mip: SparseMip, rows: Sequence[int]) -> None:
         chosen = sorted(set(int(r) for r in rows))
         self.rows = np.asarray(chosen, dtype=np.int64)
-        columns_of: dict[int, list[int]] = {r: [] for r in chosen}
-        for row, var, _ in mip.entries:
-            if row in columns_of:
-                columns_of[row].append(var)
+        by_row = mip._matrix().tocsr()
         self.columns_of = {
-            r: np.unique(np.asarray(c, dtype=np.int64)) for r, c in columns_of.items()
+            r: by_row.indices[by_row.indptr[r] : by_row.indptr[r + 1]].astype(np.int64)
+            for r in chosen
         }
         self.n_rows_of = np.zeros(mip.n_vars, dtype=np.int64)
         for cols in self.columns_of.values():
@@ -561,13 +559,8 @@ class _ColumnMatrix:
     neighbourhood out of the model (:meth:`SparseMip.neighbourhood_search`)."""
 
     def __init__(self, mip: SparseMip) -> None:
-        entries = np.asarray(mip.entries, dtype=float).reshape(-1, 3)
-        shape = (len(mip.row_lb), mip.n_vars)
-        self.a = scipy.sparse.csc_matrix(
-            (entries[:, 2], (entries[:, 0].astype(np.int64), entries[:, 1].astype(np.int64))),
-            shape=shape,
-        )
-        self.a.sum_duplicates()
+        self.a = mip._matrix()
+        shape = self.a.shape
         self.cost = np.asarray(mip.cost, dtype=float)
         self.lb, self.ub = np.asarray(mip.lb, dtype=float), np.asarray(mip.ub, dtype=float)
         self.row_lb, self.row_ub = np.asarray(mip.row_lb), np.asarray(mip.row_ub)
