@@ -153,6 +153,17 @@ def hosted_columns(
     visits. Among those, the ``max_candidates`` nearest are tried alone, and in pairs in both
     orders.
     """
+    return [col for _, col in hosted_choices(inst, list(hosts), windows, settings, can_do)]
+
+
+def hosted_choices(
+    inst: IntakeInstance,
+    hosts: Sequence[HostDay],
+    windows: dict[str, tuple[int, int]],
+    settings: HostingSettings = HostingSettings(),
+    can_do: Callable[[str, Visit], bool] | None = None,
+) -> list[tuple[int, RouteColumn]]:
+    """:func:`hosted_columns`, each column with the index of its host in ``hosts``."""
     rules = inst.problem.rules
     mins = inst.minutes
     index = inst.problem.travel.index
@@ -163,8 +174,8 @@ def hosted_columns(
             if lo <= day <= hi:
                 by_day[day].append(i)
     persons = set(inst.persons)
-    out: list[RouteColumn] = []
-    for host in hosts:
+    out: list[tuple[int, RouteColumn]] = []
+    for k, host in enumerate(hosts):
         room = rules.max_visits_per_day - host.n_visits
         if room <= 0 or host.person not in persons:
             continue
@@ -185,7 +196,7 @@ def hosted_columns(
                 continue
             minutes, metres = _detour(inst, host, order)
             visits = tuple(inst.visits[i].id for i in order)
-            out.append(RouteColumn(host.person, host.day, visits, starts, minutes, metres))
+            out.append((k, RouteColumn(host.person, host.day, visits, starts, minutes, metres)))
     return out
 
 

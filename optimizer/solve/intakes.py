@@ -18,7 +18,7 @@ can improve it and the MIP's own bound holds for all columns.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -75,20 +75,22 @@ def solve_intakes(
     on_improvement: Callable[[float, float], None] | None = None,
     start_routes: Sequence[RouteColumn] = (),
     search: bool = True,
+    limits: Limits | None = None,
 ) -> IntakeSolution:
     """Choose routes covering every intake at least travel (see the module docstring).
 
     ``start_routes`` (e.g. the greedy baseline's) are added to the columns and, together with
     the previous plan's routes, handed to HiGHS as the starting solution, so the MIP always
     holds a complete plan from its first second on. ``search=False`` turns the neighbourhood
-    search after a dive off (``LNS_SHARE``).
+    search after a dive off (``LNS_SHARE``). ``limits`` adds capacity rows beyond one column
+    per person-day (the weekly limits of the re-planning round, :class:`Limits`).
     """
     known = {(c.person, c.day, c.visits) for c in columns}
     extra = [c for c in start_routes if (c.person, c.day, c.visits) not in known]
     columns = [*columns, *extra]
     costs = [column_cost(col, previous) for col in columns]
     counts = _columns_per_visit(visits, columns)
-    mip, slack, cover, cover_rows = _full_model(visits, columns, costs)
+    mip, slack, cover, cover_rows = _full_model(visits, columns, costs, limits)
     start = _warm_start(columns, visits, slack, previous, start_routes, mip.n_vars)
     result = mip.solve(
         time_limit=time_limit,
@@ -118,6 +120,16 @@ def _columns_per_visit(visits: Sequence[Visit], columns: Sequence[RouteColumn]) 
     return counts
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Capacity rows over the columns: ``usage(column)`` gives the (key, amount) pairs a
+    column uses; for every key, the amounts of the chosen columns sum to at most
+    ``room(key)`` (no row where that is None or the columns cannot exceed it)."""
+
+    usage: Callable[[RouteColumn], Iterable[tuple[Hashable, float]]]
+    room: Callable[[Hashable], float | None]
+
+
 class IntakeModel(NamedTuple):
     """The master MIP and where its parts are: each visit's unplanned variable, its column
     variables and its cover row."""
@@ -142,22 +154,33 @@ def _add_cover_rows(
 
 
 def _full_model(
-    visits: Sequence[Visit], columns: Sequence[RouteColumn], costs: Sequence[float]
+    visits: Sequence[Visit],
+    columns: Sequence[RouteColumn],
+    costs: Sequence[float],
+    limits: Limits | None = None,
 ) -> IntakeModel:
     """The full model: a variable per column (index = column index), cover and capacity
     rows."""
     mip = SparseMip()
     cover: dict[str, list[int]] = defaultdict(list)
     person_day: dict[tuple[str, int], list[int]] = defaultdict(list)
+    used: dict[Hashable, list[tuple[int, float]]] = defaultdict(list)
     for col, cost in zip(columns, costs, strict=True):
         var = mip.add_var(cost)
         for visit_id in col.visits:
             cover[visit_id].append(var)
         person_day[(col.person, col.day)].append(var)
+        if limits is not None:
+            for key, amount in limits.usage(col):
+                used[key].append((var, float(amount)))
     slack, cover_rows = _add_cover_rows(mip, visits, cover)
     for vars_ in person_day.values():
         if len(vars_) > 1:
             mip.add_row([(v, 1.0) for v in vars_], ub=1)
+    for key, terms in used.items():
+        room = limits.room(key) if limits is not None else None
+        if room is not None and sum(a for _, a in terms) > room:
+            mip.add_row(terms, ub=max(0.0, float(room)))
     return IntakeModel(mip, slack, cover, cover_rows)
 
 

@@ -271,9 +271,10 @@ class SparseMip:
                 best = (values, objective, bound, status)
             proven = best[1] <= lp_bound + threshold + 1e-6
             stalled = (
-                run_start is not None
+                (run_start is not None or self._start_mishandled)
                 and best[1] > before - _tolerance(before)
-                and (mishandled or status != "Optimal")
+                and status != "Optimal"
+                and not mishandled
             )
             if stalled and not proven and lns > 0 and len(lns_rows):
                 # HiGHS ran out of time without anything better than the plan it was given

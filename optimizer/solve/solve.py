@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from optimizer.domain import (
     Appointment,
@@ -52,6 +53,7 @@ from optimizer.solve.greedy import greedy_intakes, greedy_later
 from optimizer.solve.hosted import (
     HostingSettings,
     host_days,
+    hosted_choices,
     hosted_columns,
     intake_windows,
     routes_in_windows,
@@ -61,6 +63,15 @@ from optimizer.solve.hosted import (
 from optimizer.solve.intakes import solve_intakes
 from optimizer.solve.later import LaterContext, LaterSettings, solve_later
 from optimizer.solve.reasons import explain
+from optimizer.solve.session_days import (
+    SessionDaySettings,
+    current_days,
+    part_of,
+    part_visits,
+    session_days,
+    weekly_limits,
+    with_hosted,
+)
 from optimizer.solve.slots import Calendar, StartRange, start_ranges
 from optimizer.timeaxis import MINUTES_PER_DAY
 
@@ -93,6 +104,11 @@ class SolveSettings:
     enumeration: EnumerationSettings = EnumerationSettings()
     later: LaterSettings = LaterSettings()
     hosting: HostingSettings = HostingSettings()
+    free_session_people: bool = True
+    """In the re-planning round, choose the sessions' people again (days and starts kept):
+    a team member may host intakes, a trainer a training, on a session day, and the people of
+    a session pair may go separate ways (:mod:`~optimizer.solve.session_days`)."""
+    session_days: SessionDaySettings = SessionDaySettings()
 
 
 def solve(
@@ -197,18 +213,14 @@ def solve(
             trainings,
             ranges,
             prev,
+            ctx,
             time_limit=budget.seconds(1.0),
             seed=seed,
             settings=settings,
         )
         if replanned is not None:
-            replan, later_appts = replanned
-            appointments = list(problem.pins)
-            for col in replan.chosen:
-                if problem.visits[col.visits[0]].stage is Stage.INTAKE:
-                    for visit_id, start in zip(col.visits, col.starts, strict=True):
-                        visit = problem.visits[visit_id]
-                        appointments.append(_appointment(visit, (col.person,), start, prev))
+            replan, intake_appts, later_appts = replanned
+            appointments = [*problem.pins, *intake_appts]
             ctx.intake_day.update(
                 {a.org: a.start // MINUTES_PER_DAY for a in appointments if a.stage is Stage.INTAKE}
             )
@@ -335,27 +347,33 @@ def _replan_around_sessions(
     trainings: Sequence[Visit],
     ranges: dict[str, dict[int, list[StartRange]]],
     prev: dict[str, Appointment],
+    ctx: LaterContext,
     *,
     time_limit: float,
     seed: int,
     settings: SolveSettings,
-):
-    """Intakes and trainings planned again with the sessions of stage 2 fixed.
+) -> tuple | None:
+    """Intakes and trainings planned again with the sessions' days and starts of stage 2 fixed
+    (and, with ``settings.free_session_people``, their people chosen again).
 
     Intakes: the stage-1 routes that keep every placed session's lag, the routes enumerated
     again inside those lag windows, plus intakes hosted on the team members' session days
-    (:mod:`~optimizer.solve.hosted`). Trainings: one-visit
-    days of their nearest trainers after their session + 14 days, plus trainings hosted on a
-    trainer's session day. One set-partitioning MIP (the roles share no rows), warm-started
-    from the current plan, so the result is never worse. Returns the new intake solution and
-    the later appointments (the sessions, the new trainings), or None without a plan.
-    ``time_limit`` covers building the columns too.
+    (:mod:`~optimizer.solve.hosted`). Trainings: one-visit days of their nearest trainers
+    after their session + 14 days, day routes of several, plus trainings hosted on a
+    trainer's session day. Sessions: each session's two parts covered by session-day columns
+    of any nearby person (:mod:`~optimizer.solve.session_days`), under the weekly limits.
+    One set-partitioning MIP, warm-started from the current plan, so the result is never
+    worse. Returns the MIP's solution, the intake appointments and the later appointments
+    (the sessions, the new trainings), or None without a plan. ``time_limit`` covers
+    building the columns too.
     """
     began = time.perf_counter()
     sessions = [a for a in later_appts if a.stage is Stage.SESSION]
-    hosts = host_days(problem, sessions)
+    free = settings.free_session_people
+    fixed = [] if free else sessions
+    hosts = list(host_days(problem, fixed).values())
     windows = intake_windows(problem, sessions)
-    taken = {(p, a.start // MINUTES_PER_DAY) for a in sessions for p in a.people}
+    taken = {(p, a.start // MINUTES_PER_DAY) for a in fixed for p in a.people}
     intakes = inst.visits
     org_of = {v.id: v.org for v in intakes}
     seen: set = set()
@@ -368,34 +386,90 @@ def _replan_around_sessions(
         if key not in seen:
             seen.add(key)
             columns.append(col)
-    columns += hosted_columns(inst, hosts.values(), windows, settings.hosting)
-    train_visits, train_cols, train_start = _training_columns(
-        problem, cal, stage2, sessions, trainings, ranges, taken, settings
+    columns += hosted_columns(inst, hosts, windows, settings.hosting)
+    training = _training_columns(
+        problem, cal, stage2, sessions, hosts, trainings, ranges, taken, settings
     )
+    visits = [*intakes, *training.visits]
+    columns += training.columns
+    start = [*stage1.chosen, *training.start]
+    limits = None
+    if free:
+        days = session_days(problem, sessions, _pinned_days(problem), settings.session_days)
+        day_hosts = [d.host for d in days]
+        columns += [d.column for d in days]
+        columns += with_hosted(days, hosted_choices(inst, day_hosts, windows, settings.hosting))
+        columns += with_hosted(
+            days,
+            hosted_choices(training.inst, day_hosts, {}, settings.hosting, training.can_do),
+        )
+        visits += part_visits(problem, sessions)
+        start += current_days(problem, sessions)
+        limits = weekly_limits(problem, cal, ctx.evenings_used, ctx.sessions_used)
     result = solve_intakes(
-        [*intakes, *train_visits],
-        [*columns, *train_cols],
+        visits,
+        columns,
         previous=prev,
         time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
         seed=seed,
-        start_routes=[*stage1.chosen, *train_start],
+        start_routes=start,
         search=settings.neighbourhood_search,
+        limits=limits,
     )
     if result.result is None or not result.result.feasible:
         return None
+    return _replanned_appointments(problem, result, later_appts, training.visits, free, prev)
+
+
+def _replanned_appointments(problem, result, later_appts, train_visits, free: bool, prev):
+    """(result, intake appointments, later appointments) of the re-planning round's
+    solution, or None when it leaves a session part uncovered (it never should: that costs a
+    session's penalty, more than the plan it started from)."""
     replanned = {v.id for v in train_visits}
-    later = [a for a in later_appts if a.visit_id not in replanned]
+    later = [
+        a
+        for a in later_appts
+        if a.visit_id not in replanned and not (free and a.stage is Stage.SESSION)
+    ]
+    intake_appts = []
+    people_of: dict[str, dict[Role, str]] = defaultdict(dict)
     for col in result.chosen:
-        if problem.visits[col.visits[0]].stage is Stage.TRAINING:
-            for visit_id, start in zip(col.visits, col.starts, strict=True):
-                later.append(_appointment(problem.visits[visit_id], (col.person,), start, prev))
-    return result, later
+        for visit_id, start in zip(col.visits, col.starts, strict=True):
+            part = part_of(visit_id)
+            if part is not None:
+                people_of[part[0]][part[1]] = col.person
+                continue
+            visit = problem.visits[visit_id]
+            appt = _appointment(visit, (col.person,), start, prev)
+            (intake_appts if visit.stage is Stage.INTAKE else later).append(appt)
+    if free:
+        for appt in later_appts:
+            if appt.stage is not Stage.SESSION:
+                continue
+            roles = people_of.get(appt.visit_id, {})
+            if set(roles) != {Role.TEAM, Role.TRAINER}:
+                return None
+            later.append(replace(appt, people=(roles[Role.TEAM], roles[Role.TRAINER])))
+    return result, intake_appts, later
 
 
-def _training_columns(problem, cal, stage2, sessions, trainings, ranges, taken, settings):
+class _TrainingRound(NamedTuple):
+    """The trainings the re-planning round plans again, their columns and warm start, and
+    their instance (for trainings hosted on session days)."""
+
+    visits: list[Visit]
+    columns: list[RouteColumn]
+    start: list[RouteColumn]
+    inst: IntakeInstance
+    can_do: Callable[[str, Visit], bool]
+
+
+def _training_columns(
+    problem, cal, stage2, sessions, hosts, trainings, ranges, taken, settings
+) -> _TrainingRound:
     """The trainings to plan again (those whose session is placed, or that have none), their
-    columns (one-visit days and days hosted by the trainer's sessions) and the stage-2
-    choices as the warm start."""
+    columns (one-visit days, day routes and days hosted by ``hosts``, the trainers' fixed
+    session days) and the stage-2 choices as the warm start."""
     rules = problem.rules
     session_day = {a.org: a.start // MINUTES_PER_DAY for a in sessions}
     session_day |= {
@@ -427,15 +501,15 @@ def _training_columns(problem, cal, stage2, sessions, trainings, ranges, taken, 
         max_days_tried=later.max_days_tried,
     )
     columns += enumerate_routes(inst, settings.enumeration, can_do)
-    hosts = [h for h in host_days(problem, sessions).values() if h.person in trainers]
-    columns += hosted_columns(inst, hosts, {}, settings.hosting, can_do)
+    trainer_hosts = [h for h in hosts if h.person in trainers]
+    columns += hosted_columns(inst, trainer_hosts, {}, settings.hosting, can_do)
     ids = {v.id for v in visits}
     start = [
         RouteColumn(c.people[0], c.day, c.visits, c.starts, c.travel_min, _metres(problem, c))
         for c in stage2.chosen
         if c.visits[0] in ids
     ]
-    return visits, columns, start
+    return _TrainingRound(visits, columns, start, inst, can_do)
 
 
 def _metres(problem: Problem, cand) -> int:

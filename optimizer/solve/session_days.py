@@ -1,0 +1,240 @@
+"""The sessions' people chosen again in the re-planning round.
+
+Stage 2 (:mod:`~optimizer.solve.later`) chooses each session's day, start, team member and
+trainer together: one pair of people for one or two sessions a day. Most of its days are such
+pairs (afternoon and evening) for one team member and one trainer, which leaves no room on those
+days for anything else. Once the days and starts are placed, the re-planning round keeps them and
+chooses the people again: each session becomes two *parts* (its team member's and its trainer's),
+each covered by exactly one person-day column, so
+
+- a team member may do a session with intakes before it (two intakes and an afternoon session
+  is a common day of the full problem's LP bound, docs/lower_bound.md), and a trainer a session
+  with a training before it;
+- the two people of a session pair may go separate ways (the team member keeps both sessions,
+  the trainers differ, or the other way round).
+
+A part column is a :class:`~optimizer.solve.dayroutes.RouteColumn` whose visits are part ids
+(``<session visit id>#team`` / ``#trainer``) at the sessions' fixed starts, possibly after
+hosted intakes or trainings (:func:`~optimizer.solve.hosted.hosted_choices`). The weekly limits
+become capacity rows of the round's master (:class:`~optimizer.solve.intakes.Limits`): a team
+member's evenings, a trainer's sessions per ISO week.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from optimizer.domain import Appointment, Problem, Role, Skill, Visit, base_id
+from optimizer.solve.dayroutes import RouteColumn
+from optimizer.solve.hosted import HostDay
+from optimizer.solve.intakes import Limits
+from optimizer.solve.slots import Calendar, person_free
+from optimizer.timeaxis import MINUTES_PER_DAY
+
+PART_SEP = "#"
+
+
+@dataclass(frozen=True)
+class SessionDaySettings:
+    """How widely the sessions' people are searched again."""
+
+    people_per_part: int = 3
+    """Nearest people of the part's role (by round trip) offered for each session part, besides
+    the one stage 2 chose."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDay:
+    """One person's day of fixed sessions: the column (part ids, the sessions' starts) and the
+    same day as a host for intakes or trainings before its first session."""
+
+    column: RouteColumn
+    host: HostDay
+
+
+def part_id(visit_id: str, role: Role) -> str:
+    """The id of ``role``'s part of the session ``visit_id``."""
+    return f"{visit_id}{PART_SEP}{role.value}"
+
+
+def part_of(visit_id: str) -> tuple[str, Role] | None:
+    """(session visit id, role) of a part id; None for an ordinary visit id."""
+    session, sep, role = visit_id.rpartition(PART_SEP)
+    return (session, Role(role)) if sep else None
+
+
+def part_visits(problem: Problem, sessions: Iterable[Appointment]) -> list[Visit]:
+    """Two pseudo-visits per session (its team member's and trainer's part), with the
+    session's penalty: the round's master covers each exactly once."""
+    out = []
+    for appt in sessions:
+        visit = problem.visits[appt.visit_id]
+        out += [replace(visit, id=part_id(visit.id, role)) for role in (Role.TEAM, Role.TRAINER)]
+    return out
+
+
+def _eligible(problem: Problem, role: Role) -> list[str]:
+    return sorted(
+        p.id
+        for p in problem.people.values()
+        if p.role is role and (role is Role.TEAM or Skill.SESSION in p.skills)
+    )
+
+
+def _time_day(
+    problem: Problem, person: str, stops: Sequence[Appointment], blocked: dict[str, set[int]]
+) -> tuple[int, int, int] | None:
+    """(travel minutes, metres, minute back home) of ``person`` doing the fixed ``stops`` in
+    order from home and back, or None when the day's rules do not allow it (leave at or after
+    ``work_start``, back by ``evening_end``, at most ``max_work_min_per_day``, free, the day not
+    blocked by a pinned appointment, each drive between the stops in time)."""
+    rules = problem.rules
+    t = problem.travel
+    day = stops[0].start // MINUTES_PER_DAY
+    if day in blocked.get(person, ()):
+        return None
+    places = [base_id(person), *(a.org for a in stops), base_id(person)]
+    legs = list(itertools.pairwise(places))
+    for (a, b), (_, there) in zip(itertools.pairwise(stops), legs[1:], strict=False):
+        if a.end + t.min(a.org, there) > b.start:
+            return None
+    leave = stops[0].start - t.min(places[0], places[1])
+    back = stops[-1].end + t.min(places[-2], places[-1])
+    base = day * MINUTES_PER_DAY
+    if leave < base + rules.work_start or back > base + rules.evening_end:
+        return None
+    if back - leave > rules.max_work_min_per_day:
+        return None
+    if not person_free(problem.people[person], (leave, back)):
+        return None
+    return sum(t.min(a, b) for a, b in legs), sum(t.m(a, b) for a, b in legs), back
+
+
+def _nearest(problem: Problem, org: str, people: Sequence[str], k: int) -> list[str]:
+    t = problem.travel
+    trip = {p: t.min(base_id(p), org) + t.min(org, base_id(p)) for p in people}
+    return sorted(people, key=lambda p: (trip[p], p))[:k]
+
+
+def session_days(
+    problem: Problem,
+    sessions: Sequence[Appointment],
+    blocked: dict[str, set[int]],
+    settings: SessionDaySettings = SessionDaySettings(),
+) -> list[SessionDay]:
+    """Every person-day of fixed sessions on offer: for each session part its nearest
+    ``people_per_part`` people of the role and the person stage 2 chose, alone or with another
+    session of the same day after it (a pair of one person's parts)."""
+    by_day: dict[int, list[Appointment]] = defaultdict(list)
+    for appt in sessions:
+        by_day[appt.start // MINUTES_PER_DAY].append(appt)
+    out: list[SessionDay] = []
+    for role in (Role.TEAM, Role.TRAINER):
+        eligible = _eligible(problem, role)
+        chosen = {a.visit_id: [p for p in a.people if p in eligible] for a in sessions}
+        near = {
+            a.visit_id: set(_nearest(problem, a.org, eligible, settings.people_per_part))
+            | set(chosen[a.visit_id])
+            for a in sessions
+        }
+        for day in sorted(by_day):
+            appts = sorted(by_day[day], key=lambda a: a.start)
+            sets = [(a,) for a in appts] + list(itertools.combinations(appts, 2))
+            for stops in sets:
+                people = set().union(*(near[a.visit_id] for a in stops))
+                for person in sorted(people):
+                    timed = _time_day(problem, person, stops, blocked)
+                    if timed is None:
+                        continue
+                    travel, metres, back = timed
+                    parts = tuple(part_id(a.visit_id, role) for a in stops)
+                    starts = tuple(a.start for a in stops)
+                    column = RouteColumn(person, day, parts, starts, travel, metres)
+                    first = stops[0]
+                    host = HostDay(person, day, first.org, first.start, len(stops), back)
+                    out.append(SessionDay(column, host))
+    return out
+
+
+def with_hosted(days: Sequence[SessionDay], hosted: Iterable[tuple[int, RouteColumn]]) -> list:
+    """Session-day columns with the hosted visits of ``hosted`` ((index into ``days``, hosted
+    column of :func:`~optimizer.solve.hosted.hosted_choices`)) before their first session: the
+    hosted visits, then the parts; travel the session day's plus the detour."""
+    out = []
+    for k, extra in hosted:
+        col = days[k].column
+        out.append(
+            RouteColumn(
+                col.person,
+                col.day,
+                extra.visits + col.visits,
+                extra.starts + col.starts,
+                col.travel_min + extra.travel_min,
+                col.travel_m + extra.travel_m,
+            )
+        )
+    return out
+
+
+def current_days(problem: Problem, sessions: Sequence[Appointment]) -> list[RouteColumn]:
+    """The sessions' person-days as stage 2 placed them, as part columns (the warm start)."""
+    by_person_day: dict[tuple[str, int], list[Appointment]] = defaultdict(list)
+    for appt in sessions:
+        for person in appt.people:
+            by_person_day[(person, appt.start // MINUTES_PER_DAY)].append(appt)
+    out = []
+    for (person, day), appts in sorted(by_person_day.items()):
+        appts.sort(key=lambda a: a.start)
+        role = problem.people[person].role
+        places = [base_id(person), *(a.org for a in appts), base_id(person)]
+        legs = list(itertools.pairwise(places))
+        out.append(
+            RouteColumn(
+                person,
+                day,
+                tuple(part_id(a.visit_id, role) for a in appts),
+                tuple(a.start for a in appts),
+                sum(problem.travel.min(a, b) for a, b in legs),
+                sum(problem.travel.m(a, b) for a, b in legs),
+            )
+        )
+    return out
+
+
+def weekly_limits(
+    problem: Problem,
+    calendar: Calendar,
+    evenings_used: dict[tuple[str, tuple[int, int]], int],
+    sessions_used: dict[tuple[str, tuple[int, int]], int],
+) -> Limits:
+    """The weekly limits as capacity rows over part columns: a team member's column whose day
+    ends after ``work_end`` uses one of the week's ``max_evenings_per_week``; a trainer's
+    column uses one of the week's ``max_sessions_per_week`` per session part. ``*_used``: what
+    pinned appointments already use, by (person, ISO week)."""
+    rules = problem.rules
+    t = problem.travel
+
+    def usage(col: RouteColumn) -> list[tuple[Hashable, float]]:
+        parts = [p for v in col.visits if (p := part_of(v)) is not None]
+        if not parts:
+            return []
+        week = calendar.iso_week(col.day)
+        role = parts[0][1]
+        if role is Role.TRAINER:
+            return [(("sessions", col.person, week), float(len(parts)))]
+        last = problem.visits[parts[-1][0]]
+        back = col.starts[-1] + last.duration_min + t.min(last.org, base_id(col.person))
+        if back - col.day * MINUTES_PER_DAY > rules.work_end:
+            return [(("evenings", col.person, week), 1.0)]
+        return []
+
+    def room(key: Hashable) -> float:
+        kind, person, week = key
+        if kind == "sessions":
+            return rules.max_sessions_per_week - sessions_used.get((person, week), 0)
+        return rules.max_evenings_per_week - evenings_used.get((person, week), 0)
+
+    return Limits(usage, room)

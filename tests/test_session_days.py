@@ -1,0 +1,160 @@
+"""The sessions' people chosen again in the re-planning round
+(``optimizer.solve.session_days``): with the sessions' days and starts kept, a session's team
+member or trainer may change so that a person's day combines stages; the weekly limits hold as
+capacity rows; every plan passes the independent validator."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from optimizer.domain import Problem, Role, Stage, Visit
+from optimizer.plan.validate import validate
+from optimizer.solve.dayroutes import RouteColumn
+from optimizer.solve.intakes import Limits, solve_intakes
+from optimizer.solve.session_days import (
+    current_days,
+    part_id,
+    part_of,
+    part_visits,
+    session_days,
+    weekly_limits,
+)
+from optimizer.solve.slots import Calendar
+from optimizer.solve.solve import SolveSettings, solve
+from tests.factories import appointment, tiny_problem, with_calendar
+from tests.test_solver import day_of, windows, with_available
+
+FIXED_PEOPLE = SolveSettings(free_session_people=False)
+
+
+def _valid(problem: Problem, **options):
+    plan = solve(problem, time_limit=20, seed=0, **options)
+    violations = validate(problem, plan)
+    assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
+    assert not plan.unplanned, plan.unplanned
+    return plan
+
+
+def _two_sessions_on_one_day() -> tuple[Problem, list]:
+    """Utrecht's session on 5 April 2023 at 14:00 and Amersfoort's at 19:30, both by T1 and
+    R2, as stage 2 would place a session pair."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0307", "GM0014"],
+        people=["T1", "T2", "R1", "R2"],
+        sessions=("GM0344", "GM0307"),
+        trainings={},
+    )
+    sessions = [
+        appointment(problem, "GM0344:session", ("T1", "R2"), "2023-04-05", "14:00"),
+        appointment(problem, "GM0307:session", ("T1", "R2"), "2023-04-05", "19:30"),
+    ]
+    return problem, sessions
+
+
+def test_part_ids_name_the_session_and_the_role():
+    assert part_id("GM0344:session", Role.TEAM) == "GM0344:session#team"
+    assert part_of("GM0344:session#trainer") == ("GM0344:session", Role.TRAINER)
+    assert part_of("GM0344:intake") is None
+
+
+def test_each_session_has_a_team_part_and_a_trainer_part_with_its_penalty():
+    problem, sessions = _two_sessions_on_one_day()
+    parts = part_visits(problem, sessions[:1])
+    assert [v.id for v in parts] == ["GM0344:session#team", "GM0344:session#trainer"]
+    assert all(v.required and v.stage is Stage.SESSION and v.org == "GM0344" for v in parts)
+
+
+def test_session_days_offer_every_person_who_can_make_the_fixed_starts():
+    """Singles and the pair for each person of the role; T2 (Groningen) cannot do the pair
+    (home after 23:00), only Utrecht's afternoon; the sessions keep their starts; a pinned
+    day of T1 is not offered."""
+    problem, sessions = _two_sessions_on_one_day()
+    days = session_days(problem, sessions, {})
+    offered = {(d.column.person, d.column.visits) for d in days}
+    utrecht, amersfoort = "GM0344:session", "GM0307:session"
+    team = {(part_id(utrecht, Role.TEAM),), (part_id(amersfoort, Role.TEAM),)}
+    team_pair = (part_id(utrecht, Role.TEAM), part_id(amersfoort, Role.TEAM))
+    assert {v for p, v in offered if p == "T1"} == team | {team_pair}
+    assert {v for p, v in offered if p == "T2"} == {(part_id(utrecht, Role.TEAM),)}
+    assert {p for p, _ in offered} == {"T1", "T2", "R1", "R2"}
+    start = {a.visit_id: a.start for a in sessions}
+    for d in days:
+        col = d.column
+        assert [start[part_of(v)[0]] for v in col.visits] == list(col.starts)
+        assert problem.people[col.person].role is part_of(col.visits[0])[1]
+        assert d.host.first_start == col.starts[0] and d.host.n_visits == len(col.visits)
+    day = sessions[0].start // (24 * 60)
+    blocked = session_days(problem, sessions, {"T1": {day}})
+    assert all(d.column.person != "T1" for d in blocked)
+
+
+def test_the_current_session_days_are_columns_of_their_people():
+    problem, sessions = _two_sessions_on_one_day()
+    cols = current_days(problem, sessions)
+    assert sorted((c.person, len(c.visits)) for c in cols) == [("R2", 2), ("T1", 2)]
+    offered = {(d.column.person, d.column.visits, d.column.travel_min) for d in
+               session_days(problem, sessions, {})}  # fmt: skip
+    assert all((c.person, c.visits, c.travel_min) in offered for c in cols)
+
+
+def test_weekly_limits_count_a_team_members_evenings_and_a_trainers_sessions():
+    problem, sessions = _two_sessions_on_one_day()
+    cal = Calendar.of(problem)
+    week = cal.iso_week(sessions[0].start // (24 * 60))
+    limits = weekly_limits(problem, cal, {("T1", week): 1}, {})
+    by_person = {c.person: c for c in current_days(problem, sessions)}
+    assert list(limits.usage(by_person["T1"])) == [(("evenings", "T1", week), 1.0)]
+    assert list(limits.usage(by_person["R2"])) == [(("sessions", "R2", week), 2.0)]
+    afternoon = session_days(problem, sessions[:1], {})
+    t1_afternoon = next(d.column for d in afternoon if d.column.person == "T1")
+    assert list(limits.usage(t1_afternoon)) == []  # home by 17:30: not an evening
+    assert limits.room(("evenings", "T1", week)) == 1  # one of two used by a pin
+    assert limits.room(("sessions", "R2", week)) == 2
+
+
+def test_a_capacity_row_keeps_the_master_within_its_room():
+    """Two visits, each with a cheap column that uses the same key (room 1) and a dear one
+    that does not: the master takes one cheap and one dear column."""
+    visits = [Visit("A:intake", "A", Stage.INTAKE, 90), Visit("B:intake", "B", Stage.INTAKE, 90)]
+    columns = [
+        RouteColumn("T1", 1, ("A:intake",), (100,), 10, 0),
+        RouteColumn("T1", 2, ("B:intake",), (100,), 10, 0),
+        RouteColumn("T2", 1, ("A:intake",), (100,), 50, 0),
+        RouteColumn("T2", 2, ("B:intake",), (100,), 50, 0),
+    ]
+    limits = Limits(lambda c: [("k", 1.0)] if c.person == "T1" else [], lambda key: 1.0)
+    free = solve_intakes(visits, columns, previous={}, time_limit=5, seed=0)
+    assert sum(c.travel_min for c in free.chosen) == 20
+    capped = solve_intakes(visits, columns, previous={}, time_limit=5, seed=0, limits=limits)
+    assert sorted(c.travel_min for c in capped.chosen) == [10, 50]
+
+
+def _intake_only_free_on_the_session_day() -> Problem:
+    """Utrecht's session can only be on the afternoon of 5 April 2023 (its mayor is busy
+    then, so its intake is on 1 March), and Zeist's mayor is free only that morning: stage 1
+    gives T1 (De Bilt) Zeist's intake on 5 April, so stage 2 must send T2 from Groningen to
+    Utrecht's session."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0355"], people=["T1", "T2", "R2"], sessions=("GM0344",), trainings={}
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-03-01", "09:00", "12:00"), ("2023-04-05", "13:00", "17:00")
+    )
+    problem = with_calendar(
+        problem, "GM0344", busy=windows(problem, ("2023-04-05", "13:00", "17:00"))
+    )
+    return with_available(problem, "GM0355", ("2023-04-05", "09:00", "12:00"))
+
+
+def test_a_nearby_team_member_takes_the_session_and_the_intake_before_it():
+    problem = _intake_only_free_on_the_session_day()
+    fixed = _valid(problem, settings=FIXED_PEOPLE)
+    assert fixed.appointment("GM0344:session").people[0] == "T2"
+    plan = _valid(problem)
+    session, intake = plan.appointment("GM0344:session"), plan.appointment("GM0355:intake")
+    assert session.people == ("T1", "R2")
+    assert session.start == fixed.appointment("GM0344:session").start  # the start is kept
+    assert intake.people == ("T1",) and day_of(problem, plan, "GM0355:intake") == date(2023, 4, 5)
+    assert intake.end <= session.start
+    assert not any(r.person == "T2" for r in plan.routes)
+    assert plan.travel_min < fixed.travel_min - 200  # T2's round trip from Groningen saved
