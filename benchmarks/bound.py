@@ -6,7 +6,9 @@ repository root): writes the example scenario (as ``python -m benchmarks nationa
 variant's Problem, runs the column generation of the chosen relaxation (``free``: the day-free
 route relaxation, ``day``: the day-indexed one, :mod:`optimizer.solve.lowerbound_day`; ``mip``:
 the integer program over the routes of small reduced cost with day-linking rows,
-:mod:`optimizer.solve.lowerbound_mip`) within the
+:mod:`optimizer.solve.lowerbound_mip`; ``separate``: the day-free relaxation with every
+person-day kept to one stage, what the decomposition's separate days cost at least, not a bound
+on every plan) within the
 time limit and records the bound, whether LP optimality was proven, iterations, columns, wall
 seconds and peak memory, beside the attachment
 bound and the gap to the planner's plans of ``benchmarks/results/national.json`` (the rows of the
@@ -16,7 +18,8 @@ bound holds for every plan with the same penalties for unplanned visits as the p
 (bound - penalties).
 
 Writes (merges into) ``benchmarks/results/bound.json``: one row per variant, relaxation and time
-limit (field ``relaxation``: ``free`` or ``day``; ``relaxation_description`` says what it keeps),
+limit (field ``relaxation``: ``free``, ``day``, ``mip`` or ``separate``; ``relaxation_description``
+says what it keeps),
 each with its own ``run`` block (:mod:`benchmarks.machine`).
 """
 
@@ -125,7 +128,7 @@ def _key(row: dict) -> tuple:
 
 def _upgrade(row: dict) -> dict:
     """A row written before the day-indexed bound: its ``relaxation`` was the description."""
-    if row.get("relaxation") in ("free", "day", "mip"):
+    if row.get("relaxation") in ("free", "day", "mip", "separate"):
         return row
     return {**row, "relaxation": "free", "relaxation_description": row.get("relaxation")}
 
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict:
         prog="python -m benchmarks bound", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--variant", choices=national.VARIANTS, default="example")
-    parser.add_argument("--relaxation", choices=("free", "day", "mip"), default="free")
+    parser.add_argument("--relaxation", choices=("free", "day", "mip", "separate"), default="free")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds")
     parser.add_argument("--scenario", type=Path, default=None, help="instead of the example")
     parser.add_argument("--national", type=Path, default=NATIONAL, help="the planner's results")

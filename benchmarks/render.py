@@ -228,8 +228,13 @@ def _plan_rows(national: dict) -> tuple[list[dict], dict]:
 
 
 def full_bound(results: dict[str, dict | None], variant: str) -> dict | None:
-    """The strongest full-problem lower bound measured for ``variant`` (``bound.json``)."""
-    rows = [r for r in (results.get("bound") or {}).get("rows", []) if r["variant"] == variant]
+    """The strongest full-problem lower bound measured for ``variant`` (``bound.json``);
+    relaxation ``separate`` is not one (it holds only for plans that keep stages apart)."""
+    rows = [
+        r
+        for r in (results.get("bound") or {}).get("rows", [])
+        if r["variant"] == variant and r.get("relaxation") != "separate"
+    ]
     return max(rows, key=lambda r: r["bound"], default=None)
 
 

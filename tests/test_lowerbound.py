@@ -335,3 +335,24 @@ def test_integer_bound_of_the_whole_tiny_problem_is_below_the_planners_valid_pla
     plan = solve(problem, time_limit=20)
     assert validate(problem, plan) == []
     assert full_problem_bound(problem).bound - 1e-6 <= bound.bound <= plan.stats.objective + 1e-6
+
+
+def test_separate_days_bound_holds_for_a_plan_that_keeps_stages_apart_not_for_one_that_mixes():
+    """Zeist's intake fits before Utrecht's evening session (tests/test_hosted.py): the plan
+    that hosts it travels less than relaxation ``separate`` allows; the plan without the
+    re-planning round keeps every day to one stage and stays above it; ``separate`` never
+    lies below the day-free bound."""
+    from tests.test_hosted import WITHOUT_HOSTING, _intake_near_a_session
+
+    problem = _intake_near_a_session()
+    free = full_problem_bound(problem, time_limit=60)
+    separate = full_problem_bound(problem, relaxation="separate", time_limit=60)
+    assert separate.lp_optimal and "separate days" in separate.relaxation
+    assert free.bound <= separate.bound + 1e-6
+    mixed = solve(problem, time_limit=20)
+    apart = solve(problem, time_limit=20, settings=WITHOUT_HOSTING)
+    assert validate(problem, mixed) == [] and validate(problem, apart) == []
+    stages = [{problem.visits[v].stage for v in r.visits} for r in mixed.routes]
+    assert any(len(s) > 1 for s in stages)
+    assert all(len({problem.visits[v].stage for v in r.visits}) == 1 for r in apart.routes)
+    assert mixed.stats.objective < separate.bound <= apart.stats.objective + 1e-6

@@ -5,21 +5,25 @@ capacity rows; every plan passes the independent validator."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
-from optimizer.domain import Problem, Role, Stage, Visit
+from optimizer.domain import Problem, Role, Stage, Status, Visit
 from optimizer.plan.validate import validate
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.intakes import Limits, solve_intakes
 from optimizer.solve.session_days import (
+    SessionDaySettings,
     current_days,
+    option_windows,
     part_id,
     part_of,
+    part_rows,
     part_visits,
     session_days,
-    weekly_limits,
+    session_options,
 )
-from optimizer.solve.slots import Calendar
+from optimizer.solve.slots import Calendar, start_ranges
 from optimizer.solve.solve import SolveSettings, solve
 from tests.factories import appointment, tiny_problem, with_calendar
 from tests.test_solver import day_of, windows, with_available
@@ -97,19 +101,30 @@ def test_the_current_session_days_are_columns_of_their_people():
     assert all((c.person, c.visits, c.travel_min) in offered for c in cols)
 
 
-def test_weekly_limits_count_a_team_members_evenings_and_a_trainers_sessions():
+def test_part_rows_count_evenings_and_sessions_and_put_both_parts_at_one_start():
     problem, sessions = _two_sessions_on_one_day()
     cal = Calendar.of(problem)
     week = cal.iso_week(sessions[0].start // (24 * 60))
-    limits = weekly_limits(problem, cal, {("T1", week): 1}, {})
+    rows = part_rows(problem, cal, {("T1", week): 1}, {})
+    same = [("same", a.visit_id, a.start) for a in sessions]
     by_person = {c.person: c for c in current_days(problem, sessions)}
-    assert list(limits.usage(by_person["T1"])) == [(("evenings", "T1", week), 1.0)]
-    assert list(limits.usage(by_person["R2"])) == [(("sessions", "R2", week), 2.0)]
+    assert list(rows.usage(by_person["T1"])) == [
+        (same[0], 1.0),
+        (same[1], 1.0),
+        (("evenings", "T1", week), 1.0),
+    ]
+    assert list(rows.usage(by_person["R2"])) == [
+        (same[0], -1.0),
+        (same[1], -1.0),
+        (("sessions", "R2", week), 2.0),
+    ]
     afternoon = session_days(problem, sessions[:1], {})
     t1_afternoon = next(d.column for d in afternoon if d.column.person == "T1")
-    assert list(limits.usage(t1_afternoon)) == []  # home by 17:30: not an evening
-    assert limits.room(("evenings", "T1", week)) == 1  # one of two used by a pin
-    assert limits.room(("sessions", "R2", week)) == 2
+    assert list(rows.usage(t1_afternoon)) == [(same[0], 1.0)]  # home by 17:30: no evening
+    assert rows.room(("evenings", "T1", week)) == 1  # one of two used by a pin
+    assert rows.room(("sessions", "R2", week)) == 2
+    assert (rows.room(same[0]), rows.floor(same[0])) == (0.0, 0.0)
+    assert rows.floor(("sessions", "R2", week)) is None
 
 
 def test_a_capacity_row_keeps_the_master_within_its_room():
@@ -158,3 +173,52 @@ def test_a_nearby_team_member_takes_the_session_and_the_intake_before_it():
     assert intake.end <= session.start
     assert not any(r.person == "T2" for r in plan.routes)
     assert plan.travel_min < fixed.travel_min - 200  # T2's round trip from Groningen saved
+
+
+def _intake_only_free_a_week_after_the_session() -> Problem:
+    """Utrecht's session may be on the afternoon of 5 or of 12 April 2023 (its mayor busy
+    then), Zeist's mayor is free only on the morning of 12 April: stage 1 gives T1 Zeist's
+    intake on 12 April, and stage 2 Utrecht's session to T1 on 5 April."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0355"], people=["T1", "T2", "R2"], sessions=("GM0344",), trainings={}
+    )
+    spans = (("2023-04-05", "13:00", "17:00"), ("2023-04-12", "13:00", "17:00"))
+    problem = with_available(problem, "GM0344", ("2023-03-01", "09:00", "12:00"), *spans)
+    problem = with_calendar(problem, "GM0344", busy=windows(problem, *spans))
+    return with_available(problem, "GM0355", ("2023-04-12", "09:00", "12:00"))
+
+
+def test_a_session_moves_to_another_day_where_its_team_member_has_an_intake_nearby():
+    problem = _intake_only_free_a_week_after_the_session()
+    kept = _valid(problem)  # a 20 s plan: the round offers no other days
+    assert day_of(problem, kept, "GM0344:session") == date(2023, 4, 5)
+    eager = SolveSettings(session_days=SessionDaySettings(other_days_from_s=0.0))
+    plan = _valid(problem, settings=eager)
+    session, intake = plan.appointment("GM0344:session"), plan.appointment("GM0355:intake")
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 4, 12)
+    assert session.people[0] == intake.people[0] == "T1"
+    assert intake.end <= session.start
+    assert plan.travel_min < kept.travel_min
+
+
+def test_other_days_keep_the_intake_and_training_lags_and_a_proposed_session_stays():
+    problem, sessions = _two_sessions_on_one_day()
+    utrecht = sessions[0]
+    cal = Calendar.of(problem)
+    ranges = {utrecht.visit_id: start_ranges(problem, problem.visits[utrecht.visit_id], cal)}
+    day0 = utrecht.start // (24 * 60)
+    known = {"GM0344": {Stage.INTAKE: day0 - 40, Stage.TRAINING: day0 + 20}}
+    settings = SessionDaySettings(other_days=30)
+    options = session_options(problem, [utrecht], ranges, known, {}, settings)
+    assert options[0] == utrecht
+    days = {a.start // (24 * 60) for a in options[1:]}
+    assert days and day0 not in days
+    assert all(day0 - 12 <= d <= day0 + 6 for d in days)  # intake + 28 .. training - 14
+    for a in options[1:]:
+        day = a.start // (24 * 60)
+        assert any(lo <= a.start <= hi for lo, hi in ranges[utrecht.visit_id][day])
+        assert a.end - a.start == utrecht.end - utrecht.start
+    lo, hi = option_windows(problem, options)["GM0344"]
+    assert (lo, hi) == (max(days | {day0}) - 182, min(days | {day0}) - 28)
+    proposed = {utrecht.visit_id: dataclasses.replace(utrecht, status=Status.PROPOSED)}
+    assert session_options(problem, [utrecht], ranges, known, proposed, settings) == [utrecht]

@@ -92,21 +92,26 @@ def intake_windows(
 
 
 def _time_before(
-    inst: IntakeInstance, host: HostDay, order: Sequence[int]
-) -> tuple[int, ...] | None:
-    """Latest starts of the intakes ``order`` (indices into ``inst.visits``) so that the team
-    member reaches the host's first session in time; None if the day does not allow it."""
+    inst: IntakeInstance,
+    person: str,
+    day: int,
+    first_org: str,
+    first_start: int,
+    order: Sequence[int],
+) -> tuple[tuple[int, ...], int] | None:
+    """Latest starts of the visits ``order`` (indices into ``inst.visits``) so that ``person``
+    reaches the day's first session (at ``first_org``, ``first_start``) in time, and the
+    minute they leave home; None if the day does not allow it (the person's working time up
+    to the evening is checked by the caller, per host)."""
     problem = inst.problem
-    rules = problem.rules
     mins = inst.minutes
-    index = problem.travel.index
-    deadline = host.first_start
-    here = index[host.first_org]
+    deadline = first_start
+    here = problem.travel.index[first_org]
     starts: list[int] = []
     for i in reversed(order):
         visit = inst.visits[i]
         there = inst.loc[visit.id]
-        day_ranges = inst.ranges[i].get(host.day)
+        day_ranges = inst.ranges[i].get(day)
         if not day_ranges:
             return None
         start = latest_start(day_ranges, deadline - int(mins[there, here]) - visit.duration_min)
@@ -115,19 +120,20 @@ def _time_before(
         starts.append(start)
         deadline, here = start, there
     starts.reverse()
-    base = host.day * MINUTES_PER_DAY
-    leave = starts[0] - int(mins[inst.loc[host.person], inst.loc[inst.visits[order[0]].id]])
-    if leave < base + rules.work_start or host.back - leave > rules.max_work_min_per_day:
+    leave = starts[0] - int(mins[inst.loc[person], inst.loc[inst.visits[order[0]].id]])
+    if leave < day * MINUTES_PER_DAY + problem.rules.work_start:
         return None
-    if not person_free(problem.people[host.person], (leave, host.first_start)):
+    if not person_free(problem.people[person], (leave, first_start)):
         return None
-    return tuple(starts)
+    return tuple(starts), leave
 
 
-def _detour(inst: IntakeInstance, host: HostDay, order: Sequence[int]) -> tuple[int, int]:
-    """Extra minutes and metres of home -> intakes -> first session over home -> first session."""
+def _detour(
+    inst: IntakeInstance, person: str, first_org: str, order: Sequence[int]
+) -> tuple[int, int]:
+    """Extra minutes and metres of home -> visits -> first session over home -> first session."""
     index = inst.problem.travel.index
-    home, first = inst.loc[host.person], index[host.first_org]
+    home, first = inst.loc[person], index[first_org]
     stops = [home, *(inst.loc[inst.visits[i].id] for i in order), first]
     minutes = sum(int(inst.minutes[a, b]) for a, b in itertools.pairwise(stops))
     metres = sum(int(inst.metres[a, b]) for a, b in itertools.pairwise(stops))
@@ -174,29 +180,42 @@ def hosted_choices(
             if lo <= day <= hi:
                 by_day[day].append(i)
     persons = set(inst.persons)
-    out: list[tuple[int, RouteColumn]] = []
+    # hosts that share the person, day and first session share their hosted visits' timing
+    groups: dict[tuple[str, int, str, int], list[int]] = defaultdict(list)
     for k, host in enumerate(hosts):
-        room = rules.max_visits_per_day - host.n_visits
-        if room <= 0 or host.person not in persons:
-            continue
-        first = index[host.first_org]
+        if host.person in persons and host.n_visits < rules.max_visits_per_day:
+            groups[(host.person, host.day, host.first_org, host.first_start)].append(k)
+    out: list[tuple[int, RouteColumn]] = []
+    for (person, day, first_org, first_start), members in groups.items():
+        first = index[first_org]
         near = sorted(
             (int(mins[inst.loc[inst.visits[i].id], first]), i)
-            for i in by_day.get(host.day, ())
+            for i in by_day.get(day, ())
             if mins[inst.loc[inst.visits[i].id], first] <= settings.max_leg_min
-            and (can_do is None or can_do(host.person, inst.visits[i]))
+            and (can_do is None or can_do(person, inst.visits[i]))
         )[: settings.max_candidates]
-        members = [i for _, i in near]
-        orders: list[tuple[int, ...]] = [(i,) for i in members]
-        if room >= 2:
-            orders += list(itertools.permutations(members, 2))
-        for order in orders:
-            starts = _time_before(inst, host, order)
-            if starts is None:
-                continue
-            minutes, metres = _detour(inst, host, order)
+        timed = {}
+        when = (person, day, first_org, first_start)
+        for _, i in near:
+            if (t := _time_before(inst, *when, (i,))) is not None:
+                timed[(i,)] = t
+        room = rules.max_visits_per_day - min(hosts[k].n_visits for k in members)
+        if room >= 2:  # a pair is timed only where both visits fit alone (earlier is harder)
+            singles = [order[0] for order in timed]
+            for order in itertools.permutations(singles, 2):
+                if (
+                    t := _time_before(inst, person, day, first_org, first_start, order)
+                ) is not None:
+                    timed[order] = t
+        for order, (starts, leave) in timed.items():
+            minutes, metres = _detour(inst, person, first_org, order)
             visits = tuple(inst.visits[i].id for i in order)
-            out.append((k, RouteColumn(host.person, host.day, visits, starts, minutes, metres)))
+            column = RouteColumn(person, day, visits, starts, minutes, metres)
+            for k in members:
+                host = hosts[k]
+                fits = len(order) <= rules.max_visits_per_day - host.n_visits
+                if fits and host.back - leave <= rules.max_work_min_per_day:
+                    out.append((k, column))
     return out
 
 

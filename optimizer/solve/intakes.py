@@ -27,7 +27,7 @@ import numpy as np
 from optimizer.domain import Appointment, Visit
 from optimizer.solve import objective
 from optimizer.solve.dayroutes import RouteColumn
-from optimizer.solve.mip import MipResult, SparseMip
+from optimizer.solve.mip import INF, MipResult, SparseMip
 
 KEEP_COLUMNS = 3000
 """Columns of least reduced cost the restricted MIP keeps."""
@@ -122,12 +122,14 @@ def _columns_per_visit(visits: Sequence[Visit], columns: Sequence[RouteColumn]) 
 
 @dataclass(frozen=True)
 class Limits:
-    """Capacity rows over the columns: ``usage(column)`` gives the (key, amount) pairs a
-    column uses; for every key, the amounts of the chosen columns sum to at most
-    ``room(key)`` (no row where that is None or the columns cannot exceed it)."""
+    """Rows over the columns beyond the cover and person-day rows: ``usage(column)`` gives
+    the (key, amount) pairs a column uses; for every key, the amounts of the chosen columns
+    sum to at most ``room(key)`` and at least ``floor(key)`` (None: no such side; no row
+    where neither side can bind)."""
 
     usage: Callable[[RouteColumn], Iterable[tuple[Hashable, float]]]
     room: Callable[[Hashable], float | None]
+    floor: Callable[[Hashable], float | None] = lambda key: None
 
 
 class IntakeModel(NamedTuple):
@@ -179,8 +181,13 @@ def _full_model(
             mip.add_row([(v, 1.0) for v in vars_], ub=1)
     for key, terms in used.items():
         room = limits.room(key) if limits is not None else None
-        if room is not None and sum(a for _, a in terms) > room:
-            mip.add_row(terms, ub=max(0.0, float(room)))
+        floor = limits.floor(key) if limits is not None else None
+        most = sum(max(a, 0.0) for _, a in terms)
+        least = sum(min(a, 0.0) for _, a in terms)
+        ub = float(room) if room is not None and most > room else INF
+        lb = float(floor) if floor is not None and least < floor else -INF
+        if ub < INF or lb > -INF:
+            mip.add_row(terms, lb=lb, ub=ub)
     return IntakeModel(mip, slack, cover, cover_rows)
 
 

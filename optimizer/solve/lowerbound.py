@@ -77,7 +77,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -92,6 +92,11 @@ RELAXATION = (
     "day-free route relaxation: person routes of <= 3 (visit part, slot) nodes with pairwise "
     "common days, hull time windows and the day limits; cover rows, slot synchronisation of "
     "sessions, per-person day/evening/session capacities, stage dependencies"
+)
+SEPARATE = (
+    "the day-free route relaxation on separate days per stage: no route holds two stages "
+    "(an intake and a session, or a session and a training, never on one person's day); a "
+    "lower bound only for plans that keep the stages on separate days, not for every plan"
 )
 OFFICE, AFTERNOON, EVENING = 0, 1, 2
 EPS = 1e-6
@@ -342,7 +347,11 @@ def _timed(rules, t_out, t_back, legs: list, lo: list, hi: list, dur: list) -> n
     return ok & (work <= rules.max_work_min_per_day)
 
 
-def _person_nodes(problem: Problem, person: Person, nodes: list[_Node]) -> _PersonNodes | None:
+def _person_nodes(
+    problem: Problem, person: Person, nodes: list[_Node], mix_stages: bool = True
+) -> _PersonNodes | None:
+    """``person``'s nodes and pair tables; ``mix_stages=False`` keeps nodes of different
+    stages off one route (relaxation ``separate``)."""
     mine = [k for k, node in enumerate(nodes) if person.id in node.days]
     if not mine:
         return None
@@ -357,6 +366,9 @@ def _person_nodes(problem: Problem, person: Person, nodes: list[_Node]) -> _Pers
     masks = np.array([nodes[k].days[person.id] for k in mine], dtype=np.float32)
     common = (masks @ masks.T) > 0.5
     common &= orgs[:, None] != orgs[None, :]
+    if not mix_stages:
+        stage = np.unique([problem.visits[nodes[k].visit].stage for k in mine], return_inverse=True)
+        common &= stage[1][:, None] == stage[1][None, :]
     t_out, t_back = minutes[home, loc], minutes[loc, home]
     ok1 = _timed(rules, t_out, t_back, [], [lo], [hi], [dur])
     single = np.where(ok1, t_out + t_back, np.inf)
@@ -677,6 +689,9 @@ def full_problem_bound(
     the day-free one); ``time_limit`` covers both. ``relaxation="mip"``: the integer program
     over the routes of small reduced cost with day-linking rows of
     :mod:`optimizer.solve.lowerbound_mip` (never below the day-free bound).
+    ``relaxation="separate"``: the day-free relaxation without routes that mix stages
+    (:data:`SEPARATE`): what keeping intakes, sessions and trainings on separate person-days
+    costs at least, an analysis of the decomposition, not a bound on every plan.
     ``progress(event)`` gets one dict per iteration (``iteration``, ``elapsed_s``, ``lp``,
     ``bound``, ``columns``, ``least_reduced``); ``keep`` caps the routes each person adds per
     iteration.
@@ -689,8 +704,15 @@ def full_problem_bound(
         from optimizer.solve.lowerbound_mip import mip_bound
 
         return mip_bound(problem, time_limit=time_limit, progress=progress)
+    if relaxation == "separate":
+        result = free_bound_state(
+            problem, time_limit=time_limit, progress=progress, keep=keep, mix_stages=False
+        )[0]
+        return replace(result, relaxation=SEPARATE)
     if relaxation != "free":
-        raise ValueError(f"unknown relaxation {relaxation!r}; choose 'free', 'day' or 'mip'")
+        raise ValueError(
+            f"unknown relaxation {relaxation!r}; choose 'free', 'day', 'mip' or 'separate'"
+        )
     return free_bound_state(problem, time_limit=time_limit, progress=progress, keep=keep)[0]
 
 
@@ -715,9 +737,10 @@ def free_bound_state(
     progress: Callable[[dict], None] | None = None,
     keep: int = 150,
     began: float | None = None,
+    mix_stages: bool = True,
 ) -> tuple[BoundResult, FreeState]:
     """The day-free bound (:func:`full_problem_bound` with ``relaxation="free"``) and the
-    state of its column generation."""
+    state of its column generation; ``mix_stages=False``: relaxation ``separate``."""
     began = time.perf_counter() if began is None else began
     if problem.rules.max_visits_per_day > 3:
         raise ValueError("the route relaxation prices at most 3 visits a day")
@@ -726,7 +749,7 @@ def free_bound_state(
     people = [
         pn
         for p in sorted(problem.people.values(), key=lambda p: p.id)
-        if (pn := _person_nodes(problem, p, builder.nodes)) is not None
+        if (pn := _person_nodes(problem, p, builder.nodes, mix_stages)) is not None
     ]
     master = _Master(problem, builder, people)
     for pn in people:

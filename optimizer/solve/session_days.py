@@ -27,11 +27,12 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from optimizer.domain import Appointment, Problem, Role, Skill, Visit, base_id
+from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, base_id
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.hosted import HostDay
 from optimizer.solve.intakes import Limits
-from optimizer.solve.slots import Calendar, person_free
+from optimizer.solve.later import EVENING_FROM
+from optimizer.solve.slots import Calendar, StartRange, person_free, spread_order
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 PART_SEP = "#"
@@ -44,6 +45,17 @@ class SessionDaySettings:
     people_per_part: int = 3
     """Nearest people of the part's role (by round trip) offered for each session part, besides
     the one stage 2 chose."""
+    other_days: int = 4
+    """Other days offered per session besides the one stage 2 chose (spread over the days
+    within ``day_reach`` of it that keep its intake's and training's lags as planned), each
+    with its latest afternoon start and its earliest evening start; 0 keeps
+    every session on its day and start."""
+    day_reach: int = 28
+    """Days before and after the session's day within which other days are offered."""
+    other_days_from_s: float = 30.0
+    """Other days are offered only when the round has at least this many seconds: they
+    bring ~50,000 more columns (~12 s to build and solve the first LP on the national
+    example), more than the ~14 s a 60 s plan leaves the round."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,30 +131,98 @@ def _nearest(problem: Problem, org: str, people: Sequence[str], k: int) -> list[
     return sorted(people, key=lambda p: (trip[p], p))[:k]
 
 
-def session_days(
+def session_options(
     problem: Problem,
     sessions: Sequence[Appointment],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    fixed_days: dict[str, dict[Stage, int]],
+    previous: dict[str, Appointment],
+    settings: SessionDaySettings = SessionDaySettings(),
+) -> list[Appointment]:
+    """Each session as placed, plus the same session on up to ``other_days`` other days
+    (``settings``) at their latest afternoon and earliest evening starts
+    (``ranges``: the session's start ranges by day). Other days keep the lags to the
+    organisation's intake and training days as they stand (``fixed_days``: organisation ->
+    stage -> day index), so the current intake and training stay valid whichever is chosen;
+    a session already proposed to its organisation keeps its start."""
+    rules = problem.rules
+    out: list[Appointment] = []
+    for appt in sessions:
+        out.append(appt)
+        before = previous.get(appt.visit_id)
+        if settings.other_days <= 0 or (before is not None and before.status.communicated):
+            continue
+        day0 = appt.start // MINUTES_PER_DAY
+        lo, hi = day0 - settings.day_reach, day0 + settings.day_reach
+        known = fixed_days.get(appt.org, {})
+        if Stage.INTAKE in known:
+            lo = max(lo, known[Stage.INTAKE] + rules.session_lag_min_days)
+            hi = min(hi, known[Stage.INTAKE] + rules.session_lag_max_days)
+        if Stage.TRAINING in known:
+            hi = min(hi, known[Stage.TRAINING] - rules.training_lag_min_days)
+        by_day = ranges.get(appt.visit_id, {})
+        days = [d for d in sorted(by_day) if lo <= d <= hi and d != day0]
+        for day in spread_order(days, settings.other_days, max(1, len(days)), day0)[
+            : settings.other_days
+        ]:
+            for start in _starts(by_day[day], day):
+                out.append(replace(appt, start=start, end=start + appt.end - appt.start))
+    return out
+
+
+def _starts(ranges: Sequence[StartRange], day: int) -> list[int]:
+    """The latest afternoon start (room for visits before it; the afternoon of a pair as
+    late as the evening allows) and the earliest evening start of a day's session start
+    ranges."""
+    base = day * MINUTES_PER_DAY
+    afternoon = [r for r in ranges if r[0] - base < EVENING_FROM]
+    evening = [r for r in ranges if r[0] - base >= EVENING_FROM]
+    return ([afternoon[-1][1]] if afternoon else []) + ([evening[0][0]] if evening else [])
+
+
+def option_windows(problem: Problem, options: Iterable[Appointment]) -> dict[str, tuple[int, int]]:
+    """Organisation -> (first, last) day index its intake may take so that every offered day
+    of its session keeps the lag rule (the intersection of the windows of
+    :func:`~optimizer.solve.hosted.intake_windows`)."""
+    rules = problem.rules
+    days: dict[str, list[int]] = defaultdict(list)
+    for appt in options:
+        days[appt.org].append(appt.start // MINUTES_PER_DAY)
+    return {
+        org: (max(d) - rules.session_lag_max_days, min(d) - rules.session_lag_min_days)
+        for org, d in days.items()
+    }
+
+
+def session_days(
+    problem: Problem,
+    options: Sequence[Appointment],
     blocked: dict[str, set[int]],
     settings: SessionDaySettings = SessionDaySettings(),
 ) -> list[SessionDay]:
-    """Every person-day of fixed sessions on offer: for each session part its nearest
-    ``people_per_part`` people of the role and the person stage 2 chose, alone or with another
-    session of the same day after it (a pair of one person's parts)."""
+    """Every person-day of sessions on offer (``options``: sessions at fixed starts, several
+    per session where :func:`session_options` offers other days): for each session part its
+    nearest ``people_per_part`` people of the role and the person stage 2 chose, alone or
+    with another session of the same day after it (a pair of one person's parts)."""
     by_day: dict[int, list[Appointment]] = defaultdict(list)
-    for appt in sessions:
+    for appt in options:
         by_day[appt.start // MINUTES_PER_DAY].append(appt)
     out: list[SessionDay] = []
     for role in (Role.TEAM, Role.TRAINER):
         eligible = _eligible(problem, role)
-        chosen = {a.visit_id: [p for p in a.people if p in eligible] for a in sessions}
-        near = {
-            a.visit_id: set(_nearest(problem, a.org, eligible, settings.people_per_part))
-            | set(chosen[a.visit_id])
-            for a in sessions
-        }
+        near: dict[str, set[str]] = defaultdict(set)
+        for a in options:
+            if a.visit_id not in near:
+                near[a.visit_id] = set(_nearest(problem, a.org, eligible, settings.people_per_part))
+            near[a.visit_id] |= {p for p in a.people if p in eligible}
         for day in sorted(by_day):
             appts = sorted(by_day[day], key=lambda a: a.start)
-            sets = [(a,) for a in appts] + list(itertools.combinations(appts, 2))
+            pairs = [
+                (a, b)
+                for a, b in itertools.combinations(appts, 2)
+                if a.visit_id != b.visit_id and a.end <= b.start
+            ]
+            sets = [(a,) for a in appts] + pairs
             for stops in sets:
                 people = set().union(*(near[a.visit_id] for a in stops))
                 for person in sorted(people):
@@ -204,37 +284,49 @@ def current_days(problem: Problem, sessions: Sequence[Appointment]) -> list[Rout
     return out
 
 
-def weekly_limits(
+def part_rows(
     problem: Problem,
     calendar: Calendar,
     evenings_used: dict[tuple[str, tuple[int, int]], int],
     sessions_used: dict[tuple[str, tuple[int, int]], int],
 ) -> Limits:
-    """The weekly limits as capacity rows over part columns: a team member's column whose day
-    ends after ``work_end`` uses one of the week's ``max_evenings_per_week``; a trainer's
-    column uses one of the week's ``max_sessions_per_week`` per session part. ``*_used``: what
-    pinned appointments already use, by (person, ISO week)."""
+    """The rows the parts need besides their cover rows, over part columns:
+
+    - the weekly limits: a team member's column whose day ends after ``work_end`` uses one of
+      the week's ``max_evenings_per_week``; a trainer's column uses one of the week's
+      ``max_sessions_per_week`` per session part (``*_used``: what pinned appointments already
+      use, by (person, ISO week));
+    - *same time*: for every session and start, the team parts chosen at that start equal the
+      trainer parts chosen at it (both people at one place at one time, whichever of the
+      session's starts is chosen)."""
     rules = problem.rules
     t = problem.travel
 
     def usage(col: RouteColumn) -> list[tuple[Hashable, float]]:
-        parts = [p for v in col.visits if (p := part_of(v)) is not None]
-        if not parts:
+        if PART_SEP not in col.visits[-1]:  # parts come last in a column
             return []
+        parts = [(p, s) for v, s in zip(col.visits, col.starts, strict=True) if (p := part_of(v))]
+        role = parts[0][0][1]
+        sign = 1.0 if role is Role.TEAM else -1.0
+        out: list[tuple[Hashable, float]] = [(("same", v, s), sign) for (v, _), s in parts]
         week = calendar.iso_week(col.day)
-        role = parts[0][1]
         if role is Role.TRAINER:
-            return [(("sessions", col.person, week), float(len(parts)))]
-        last = problem.visits[parts[-1][0]]
+            return [*out, (("sessions", col.person, week), float(len(parts)))]
+        last = problem.visits[parts[-1][0][0]]
         back = col.starts[-1] + last.duration_min + t.min(last.org, base_id(col.person))
         if back - col.day * MINUTES_PER_DAY > rules.work_end:
-            return [(("evenings", col.person, week), 1.0)]
-        return []
+            out.append((("evenings", col.person, week), 1.0))
+        return out
 
     def room(key: Hashable) -> float:
         kind, person, week = key
+        if kind == "same":
+            return 0.0
         if kind == "sessions":
-            return rules.max_sessions_per_week - sessions_used.get((person, week), 0)
-        return rules.max_evenings_per_week - evenings_used.get((person, week), 0)
+            return max(0, rules.max_sessions_per_week - sessions_used.get((person, week), 0))
+        return max(0, rules.max_evenings_per_week - evenings_used.get((person, week), 0))
 
-    return Limits(usage, room)
+    def floor(key: Hashable) -> float | None:
+        return 0.0 if key[0] == "same" else None
+
+    return Limits(usage, room, floor)

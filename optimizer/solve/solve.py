@@ -55,7 +55,6 @@ from optimizer.solve.hosted import (
     host_days,
     hosted_choices,
     hosted_columns,
-    intake_windows,
     routes_in_windows,
     single_columns,
     within_windows,
@@ -66,10 +65,12 @@ from optimizer.solve.reasons import explain
 from optimizer.solve.session_days import (
     SessionDaySettings,
     current_days,
+    option_windows,
     part_of,
+    part_rows,
     part_visits,
     session_days,
-    weekly_limits,
+    session_options,
     with_hosted,
 )
 from optimizer.solve.slots import Calendar, StartRange, start_ranges
@@ -371,8 +372,19 @@ def _replan_around_sessions(
     sessions = [a for a in later_appts if a.stage is Stage.SESSION]
     free = settings.free_session_people
     fixed = [] if free else sessions
+    options = sessions
+    if free and time_limit >= settings.session_days.other_days_from_s:
+        known: dict[str, dict[Stage, int]] = defaultdict(dict)
+        for org, day in ctx.intake_day.items():
+            known[org][Stage.INTAKE] = day
+        for org, day in ctx.training_day.items():
+            known[org][Stage.TRAINING] = day
+        for appt in later_appts:
+            if appt.stage is Stage.TRAINING:
+                known[appt.org][Stage.TRAINING] = appt.start // MINUTES_PER_DAY
+        options = session_options(problem, sessions, ranges, known, prev, settings.session_days)
     hosts = list(host_days(problem, fixed).values())
-    windows = intake_windows(problem, sessions)
+    windows = option_windows(problem, options)
     taken = {(p, a.start // MINUTES_PER_DAY) for a in fixed for p in a.people}
     intakes = inst.visits
     org_of = {v.id: v.org for v in intakes}
@@ -388,14 +400,14 @@ def _replan_around_sessions(
             columns.append(col)
     columns += hosted_columns(inst, hosts, windows, settings.hosting)
     training = _training_columns(
-        problem, cal, stage2, sessions, hosts, trainings, ranges, taken, settings
+        problem, cal, stage2, options, hosts, trainings, ranges, taken, settings
     )
     visits = [*intakes, *training.visits]
     columns += training.columns
     start = [*stage1.chosen, *training.start]
     limits = None
     if free:
-        days = session_days(problem, sessions, _pinned_days(problem), settings.session_days)
+        days = session_days(problem, options, _pinned_days(problem), settings.session_days)
         day_hosts = [d.host for d in days]
         columns += [d.column for d in days]
         columns += with_hosted(days, hosted_choices(inst, day_hosts, windows, settings.hosting))
@@ -405,7 +417,7 @@ def _replan_around_sessions(
         )
         visits += part_visits(problem, sessions)
         start += current_days(problem, sessions)
-        limits = weekly_limits(problem, cal, ctx.evenings_used, ctx.sessions_used)
+        limits = part_rows(problem, cal, ctx.evenings_used, ctx.sessions_used)
     result = solve_intakes(
         visits,
         columns,
@@ -432,12 +444,12 @@ def _replanned_appointments(problem, result, later_appts, train_visits, free: bo
         if a.visit_id not in replanned and not (free and a.stage is Stage.SESSION)
     ]
     intake_appts = []
-    people_of: dict[str, dict[Role, str]] = defaultdict(dict)
+    people_of: dict[str, dict[Role, tuple[str, int]]] = defaultdict(dict)
     for col in result.chosen:
         for visit_id, start in zip(col.visits, col.starts, strict=True):
             part = part_of(visit_id)
             if part is not None:
-                people_of[part[0]][part[1]] = col.person
+                people_of[part[0]][part[1]] = (col.person, start)
                 continue
             visit = problem.visits[visit_id]
             appt = _appointment(visit, (col.person,), start, prev)
@@ -449,7 +461,11 @@ def _replanned_appointments(problem, result, later_appts, train_visits, free: bo
             roles = people_of.get(appt.visit_id, {})
             if set(roles) != {Role.TEAM, Role.TRAINER}:
                 return None
-            later.append(replace(appt, people=(roles[Role.TEAM], roles[Role.TRAINER])))
+            (team, start), (trainer, other) = roles[Role.TEAM], roles[Role.TRAINER]
+            if start != other:
+                return None
+            visit = problem.visits[appt.visit_id]
+            later.append(_appointment(visit, (team, trainer), start, prev))
     return result, intake_appts, later
 
 
@@ -471,7 +487,9 @@ def _training_columns(
     columns (one-visit days, day routes and days hosted by ``hosts``, the trainers' fixed
     session days) and the stage-2 choices as the warm start."""
     rules = problem.rules
-    session_day = {a.org: a.start // MINUTES_PER_DAY for a in sessions}
+    session_day: dict[str, int] = {}
+    for a in sessions:  # the latest offered day of each session
+        session_day[a.org] = max(session_day.get(a.org, 0), a.start // MINUTES_PER_DAY)
     session_day |= {
         a.org: a.start // MINUTES_PER_DAY for a in problem.pins if a.stage is Stage.SESSION
     }
