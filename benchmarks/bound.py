@@ -26,6 +26,7 @@ each with its own ``run`` block (:mod:`benchmarks.machine`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -77,7 +78,12 @@ def measure_bound(
     """Build the variant's Problem and bound it; one JSON-ready row (minutes, seconds, MiB)."""
     from optimizer.data.problem import build_problem
     from optimizer.solve.bounds import attachment_bound
-    from optimizer.solve.lowerbound import full_problem_bound
+    from optimizer.solve.lowerbound import (
+        SEPARATE,
+        free_bound_state,
+        full_problem_bound,
+        lp_day_kinds,
+    )
 
     t0 = time.perf_counter()
     problem = build_problem(national.variant_scenario(scenario, variant))
@@ -90,9 +96,21 @@ def measure_bound(
             f"  bound {event['best_bound']:12.1f}  columns {event['columns']}"
         )
 
-    result = full_problem_bound(
-        problem, relaxation=relaxation, time_limit=time_limit, progress=progress
-    )
+    day_kinds = None
+    if relaxation in ("free", "separate"):
+        result, state = free_bound_state(
+            problem,
+            time_limit=time_limit,
+            progress=progress,
+            mix_stages=relaxation == "free",
+        )
+        if relaxation == "separate":
+            result = dataclasses.replace(result, relaxation=SEPARATE)
+        day_kinds = {k: round(v, 2) for k, v in lp_day_kinds(problem, state).items()}
+    else:
+        result = full_problem_bound(
+            problem, relaxation=relaxation, time_limit=time_limit, progress=progress
+        )
     attachment = attachment_bound(problem)
     return {
         "variant": variant,
@@ -114,6 +132,7 @@ def measure_bound(
         "bound_s": result.seconds,
         "build_s": round(build_s, 2),
         "attachment_bound": round(attachment, 1),
+        "lp_day_kinds": day_kinds,
         "peak_rss_mib": peak_rss_mib(),
         "history": [
             {k: round(v, 2) if isinstance(v, float) else v for k, v in e.items()}

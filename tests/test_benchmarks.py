@@ -157,6 +157,17 @@ def test_bound_runner_bounds_the_flevoland_example_below_its_plans(flevoland, tm
     assert row["lp_optimal"] and row["iterations"] >= 1
     plan = solve(build_problem(national.variant_scenario(flevoland, "example")), time_limit=5)
     assert row["attachment_bound"] < row["bound"] <= plan.stats.objective
+    days = row["lp_day_kinds"]  # the LP's routes by role and stages, fractional
+    assert days and all(k.split(": ")[0] in ("team", "trainer") for k in days)
+    assert sum(v for k, v in days.items() if "session" in k and k.startswith("team")) > 0
+    bench_main(["bound", "--scenario", str(flevoland), "--relaxation", "separate",
+                "--time-limit", "30", "--out", str(out)])  # fmt: skip
+    rows = {r["relaxation"]: r for r in json.loads(out.read_text())["rows"]}
+    apart = rows["separate"]
+    assert (
+        apart["bound"] >= row["bound"] - 1e-6 and "separate days" in apart["relaxation_description"]
+    )
+    assert all(len(set(k.split(": ")[1].split("+"))) == 1 for k in apart["lp_day_kinds"])
 
 
 def test_plan_measurement_of_the_example_variant_in_process(flevoland):

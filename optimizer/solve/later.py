@@ -162,7 +162,8 @@ def _first_start(
     return None
 
 
-def _nearest(problem: Problem, org: str, people: Sequence[str], k: int) -> list[str]:
+def nearest_people(problem: Problem, org: str, people: Sequence[str], k: int) -> list[str]:
+    """The ``k`` of ``people`` with the shortest round trip from their base to ``org``."""
     return sorted(people, key=lambda p: (round_trip(problem, p, org), p))[:k]
 
 
@@ -188,8 +189,8 @@ def session_candidates(
         for p in problem.people.values()
         if p.role is Role.TRAINER and Skill.SESSION in p.skills
     ]
-    teams = _nearest(problem, visit.org, team, settings.team_per_visit)
-    trains = _nearest(problem, visit.org, trainers, settings.trainers_per_visit)
+    teams = nearest_people(problem, visit.org, team, settings.team_per_visit)
+    trains = nearest_people(problem, visit.org, trainers, settings.trainers_per_visit)
     out = []
     for p in teams:
         for t in trains:
@@ -232,7 +233,7 @@ def training_candidates(
     if earliest_session_day is not None:
         days = [d for d in days if d >= earliest_session_day + lag]
     out = []
-    for t in _nearest(problem, visit.org, trainers, settings.trainers_per_visit):
+    for t in nearest_people(problem, visit.org, trainers, settings.trainers_per_visit):
         cost = round_trip(problem, t, visit.org)
         free = [d for d in days if d not in ctx.blocked.get(t, ())]
         for day in spread_order(free, settings.days_per_visit, settings.max_days_tried, 0):
@@ -480,8 +481,8 @@ def session_pairs(
         common = sorted(allowed[a.id] & allowed[b.id])
         if not common:
             continue
-        teams = _nearest(problem, a.org, team, settings.team_per_visit)
-        trains = _nearest(problem, a.org, trainers, settings.trainers_per_visit)
+        teams = nearest_people(problem, a.org, team, settings.team_per_visit)
+        trains = nearest_people(problem, a.org, trainers, settings.trainers_per_visit)
         for first, second in ((a, b), (b, a)):
             # days on which the first has an afternoon and the second an evening start
             days = [

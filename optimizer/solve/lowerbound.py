@@ -792,3 +792,17 @@ def free_bound_state(
         history=tuple(history),
     )
     return result, FreeState(builder, people, master, y, began, values)
+
+
+def lp_day_kinds(problem: Problem, state: FreeState) -> dict[str, float]:
+    """How the last master's LP solution spends the people's days: "<role>: <stages>" (the
+    stages of a route's tasks in sorted order, e.g. ``"team: intake+intake+session"``) ->
+    routes (LP values summed, so fractional), most first."""
+    kinds: dict[str, float] = defaultdict(float)
+    master = state.master
+    for (person, nodes), col in master.columns.items():
+        x = float(state.values[col]) if col < state.values.size else 0.0
+        if x > 1e-9:
+            stages = sorted(problem.visits[master.nodes[k].visit].stage.value for k in nodes)
+            kinds[f"{problem.people[person].role.value}: {'+'.join(stages)}"] += x
+    return dict(sorted(kinds.items(), key=lambda kv: -kv[1]))

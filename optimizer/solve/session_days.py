@@ -1,11 +1,12 @@
-"""The sessions' people chosen again in the re-planning round.
+"""The sessions' people (and, given the time, days nearby) chosen again in the re-planning round.
 
 Stage 2 (:mod:`~optimizer.solve.later`) chooses each session's day, start, team member and
 trainer together: one pair of people for one or two sessions a day. Most of its days are such
 pairs (afternoon and evening) for one team member and one trainer, which leaves no room on those
-days for anything else. Once the days and starts are placed, the re-planning round keeps them and
-chooses the people again: each session becomes two *parts* (its team member's and its trainer's),
-each covered by exactly one person-day column, so
+days for anything else. Once the sessions are placed, the re-planning round keeps their days and
+starts (or offers a few other days nearby, :func:`session_options`) and chooses the people
+again: each session becomes two *parts* (its team member's and its trainer's), each covered by
+exactly one person-day column, so
 
 - a team member may do a session with intakes before it (two intakes and an afternoon session
   is a common day of the full problem's LP bound, docs/lower_bound.md), and a trainer a session
@@ -17,7 +18,8 @@ A part column is a :class:`~optimizer.solve.dayroutes.RouteColumn` whose visits 
 (``<session visit id>#team`` / ``#trainer``) at the sessions' fixed starts, possibly after
 hosted intakes or trainings (:func:`~optimizer.solve.hosted.hosted_choices`). The weekly limits
 become capacity rows of the round's master (:class:`~optimizer.solve.intakes.Limits`): a team
-member's evenings, a trainer's sessions per ISO week.
+member's evenings, a trainer's sessions per ISO week; and equality rows put a session's two
+parts at the same start (:func:`part_rows`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, ba
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.hosted import HostDay
 from optimizer.solve.intakes import Limits
-from optimizer.solve.later import EVENING_FROM
+from optimizer.solve.later import EVENING_FROM, nearest_people
 from optimizer.solve.slots import Calendar, StartRange, person_free, spread_order
 from optimizer.timeaxis import MINUTES_PER_DAY
 
@@ -40,7 +42,7 @@ PART_SEP = "#"
 
 @dataclass(frozen=True)
 class SessionDaySettings:
-    """How widely the sessions' people are searched again."""
+    """How widely the sessions' people and days are searched again."""
 
     people_per_part: int = 3
     """Nearest people of the part's role (by round trip) offered for each session part, besides
@@ -125,12 +127,6 @@ def _time_day(
     return sum(t.min(a, b) for a, b in legs), sum(t.m(a, b) for a, b in legs), back
 
 
-def _nearest(problem: Problem, org: str, people: Sequence[str], k: int) -> list[str]:
-    t = problem.travel
-    trip = {p: t.min(base_id(p), org) + t.min(org, base_id(p)) for p in people}
-    return sorted(people, key=lambda p: (trip[p], p))[:k]
-
-
 def session_options(
     problem: Problem,
     sessions: Sequence[Appointment],
@@ -211,9 +207,10 @@ def session_days(
     for role in (Role.TEAM, Role.TRAINER):
         eligible = _eligible(problem, role)
         near: dict[str, set[str]] = defaultdict(set)
+        k = settings.people_per_part
         for a in options:
             if a.visit_id not in near:
-                near[a.visit_id] = set(_nearest(problem, a.org, eligible, settings.people_per_part))
+                near[a.visit_id] = set(nearest_people(problem, a.org, eligible, k))
             near[a.visit_id] |= {p for p in a.people if p in eligible}
         for day in sorted(by_day):
             appts = sorted(by_day[day], key=lambda a: a.start)
