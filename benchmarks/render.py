@@ -1178,8 +1178,10 @@ def _decomposition_text(measured: dict | None, greedy_min: float) -> str:
     if crossed.get("reassigned_min") is not None:
         gain = crossed["current_min"] - crossed["reassigned_min"]
     return (
-        " Measured on a "
-        f"{measured['time_limit_s']:g} s plan (`python -m benchmarks decomposition`): stage 2 "
+        " Measured on an earlier "
+        f"{measured['time_limit_s']:g} s plan of {_n(measured['plan_travel_min'])} minutes, "
+        "before the re-planning round chose the sessions' people and days again "
+        "(`python -m benchmarks decomposition`): stage 2 "
         f"for its intake dates costs {_n(with_lag['travel_min'])} minutes with the lag rule "
         f"and {_n(without['travel_min'])} with no lag at all ({_pct(share)} less; MIPs "
         f"{with_lag['status']} / {without['status']}). So intake dates chosen for the "
