@@ -26,7 +26,8 @@ from tests.test_solver import day_of, with_available
 WITHOUT_HOSTING = SolveSettings(host_intakes=False)
 
 
-def _valid(problem: Problem, **options):
+def solved_valid(problem: Problem, **options):
+    """A 20 s plan of ``problem`` that the validator passes and that plans every visit."""
     plan = solve(problem, time_limit=20, seed=0, **options)
     violations = validate(problem, plan)
     assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
@@ -50,12 +51,12 @@ def _intake_near_a_session() -> Problem:
 
 def test_intake_moves_onto_the_afternoon_before_a_nearby_evening_session():
     problem = _intake_near_a_session()
-    plan = _valid(problem)
+    plan = solved_valid(problem)
     assert day_of(problem, plan, "GM0344:session") == date(2023, 4, 5)
     assert day_of(problem, plan, "GM0355:intake") == date(2023, 4, 5)
     assert plan.appointment("GM0355:intake").people == ("T1",)
     assert plan.appointment("GM0355:intake").end <= plan.appointment("GM0344:session").start
-    unhosted = _valid(problem, settings=WITHOUT_HOSTING)
+    unhosted = solved_valid(problem, settings=WITHOUT_HOSTING)
     assert day_of(problem, unhosted, "GM0355:intake") == date(2023, 3, 2)
     assert plan.travel_min < unhosted.travel_min
 
@@ -71,7 +72,7 @@ def test_intake_is_not_hosted_where_its_own_session_would_lose_the_lag():
         ("2023-04-05", "09:00", "17:00"),
         ("2023-04-05", "19:00", "22:30"),
     )
-    plan = _valid(problem)
+    plan = solved_valid(problem)
     session = day_of(problem, plan, "GM0344:session")
     assert (session - day_of(problem, plan, "GM0344:intake")).days >= 28
 
@@ -96,10 +97,10 @@ def test_training_moves_onto_the_morning_of_its_trainers_session_day():
         ("2023-04-05", "09:00", "12:30"),
         ("2023-04-20", "09:00", "17:00"),
     )
-    plan = _valid(problem)
+    plan = solved_valid(problem)
     assert day_of(problem, plan, "GM0310:training") == date(2023, 4, 5)
     assert plan.appointment("GM0310:training").people == ("R1",)
-    unhosted = _valid(problem, settings=WITHOUT_HOSTING)
+    unhosted = solved_valid(problem, settings=WITHOUT_HOSTING)
     assert day_of(problem, unhosted, "GM0310:training") == date(2023, 4, 20)
     assert plan.travel_min < unhosted.travel_min
 
@@ -164,8 +165,8 @@ def test_the_round_enumerates_intake_routes_again_only_when_it_has_the_time(monk
 
     monkeypatch.setattr(solve_module, "routes_in_windows", spy)
     problem = _intake_near_a_session()
-    _valid(problem)
+    solved_valid(problem)
     assert calls == []
     eager = SolveSettings(hosting=dataclasses.replace(HostingSettings(), reenumerate_from_s=0.0))
-    _valid(problem, settings=eager)
+    solved_valid(problem, settings=eager)
     assert calls == [1]

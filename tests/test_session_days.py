@@ -9,7 +9,6 @@ import dataclasses
 from datetime import date
 
 from optimizer.domain import Problem, Role, Stage, Status, Visit
-from optimizer.plan.validate import validate
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.intakes import Limits, solve_intakes
 from optimizer.solve.session_days import (
@@ -24,19 +23,12 @@ from optimizer.solve.session_days import (
     session_options,
 )
 from optimizer.solve.slots import Calendar, start_ranges
-from optimizer.solve.solve import SolveSettings, solve
+from optimizer.solve.solve import SolveSettings
 from tests.factories import appointment, tiny_problem, with_calendar
+from tests.test_hosted import solved_valid
 from tests.test_solver import day_of, windows, with_available
 
 FIXED_PEOPLE = SolveSettings(free_session_people=False)
-
-
-def _valid(problem: Problem, **options):
-    plan = solve(problem, time_limit=20, seed=0, **options)
-    violations = validate(problem, plan)
-    assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
-    assert not plan.unplanned, plan.unplanned
-    return plan
 
 
 def _two_sessions_on_one_day() -> tuple[Problem, list]:
@@ -163,9 +155,9 @@ def _intake_only_free_on_the_session_day() -> Problem:
 
 def test_a_nearby_team_member_takes_the_session_and_the_intake_before_it():
     problem = _intake_only_free_on_the_session_day()
-    fixed = _valid(problem, settings=FIXED_PEOPLE)
+    fixed = solved_valid(problem, settings=FIXED_PEOPLE)
     assert fixed.appointment("GM0344:session").people[0] == "T2"
-    plan = _valid(problem)
+    plan = solved_valid(problem)
     session, intake = plan.appointment("GM0344:session"), plan.appointment("GM0355:intake")
     assert session.people == ("T1", "R2")
     assert session.start == fixed.appointment("GM0344:session").start  # the start is kept
@@ -190,10 +182,10 @@ def _intake_only_free_a_week_after_the_session() -> Problem:
 
 def test_a_session_moves_to_another_day_where_its_team_member_has_an_intake_nearby():
     problem = _intake_only_free_a_week_after_the_session()
-    kept = _valid(problem)  # a 20 s plan: the round offers no other days
+    kept = solved_valid(problem)  # a 20 s plan: the round offers no other days
     assert day_of(problem, kept, "GM0344:session") == date(2023, 4, 5)
     eager = SolveSettings(session_days=SessionDaySettings(other_days_from_s=0.0))
-    plan = _valid(problem, settings=eager)
+    plan = solved_valid(problem, settings=eager)
     session, intake = plan.appointment("GM0344:session"), plan.appointment("GM0355:intake")
     assert day_of(problem, plan, "GM0344:session") == date(2023, 4, 12)
     assert session.people[0] == intake.people[0] == "T1"
