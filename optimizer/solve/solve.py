@@ -374,14 +374,7 @@ def _replan_around_sessions(
     fixed = [] if free else sessions
     options = sessions
     if free and time_limit >= settings.session_days.other_days_from_s:
-        known: dict[str, dict[Stage, int]] = defaultdict(dict)
-        for org, day in ctx.intake_day.items():
-            known[org][Stage.INTAKE] = day
-        for org, day in ctx.training_day.items():
-            known[org][Stage.TRAINING] = day
-        for appt in later_appts:
-            if appt.stage is Stage.TRAINING:
-                known[appt.org][Stage.TRAINING] = appt.start // MINUTES_PER_DAY
+        known = _intake_and_training_days(ctx, later_appts)
         options = session_options(problem, sessions, ranges, known, prev, settings.session_days)
     hosts = list(host_days(problem, fixed).values())
     windows = option_windows(problem, options)
@@ -431,6 +424,22 @@ def _replan_around_sessions(
     if result.result is None or not result.result.feasible:
         return None
     return _replanned_appointments(problem, result, later_appts, training.visits, free, prev)
+
+
+def _intake_and_training_days(
+    ctx: LaterContext, later_appts: Sequence[Appointment]
+) -> dict[str, dict[Stage, int]]:
+    """Organisation -> stage -> day index of its intake and training as they stand (planned
+    or pinned)."""
+    known: dict[str, dict[Stage, int]] = defaultdict(dict)
+    for org, day in ctx.intake_day.items():
+        known[org][Stage.INTAKE] = day
+    for org, day in ctx.training_day.items():
+        known[org][Stage.TRAINING] = day
+    for appt in later_appts:
+        if appt.stage is Stage.TRAINING:
+            known[appt.org][Stage.TRAINING] = appt.start // MINUTES_PER_DAY
+    return known
 
 
 def _replanned_appointments(problem, result, later_appts, train_visits, free: bool, prev):
