@@ -9,6 +9,7 @@ import dataclasses
 from datetime import date
 
 from optimizer.domain import Problem, Role, Stage, Status, Visit
+from optimizer.plan.validate import validate
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.intakes import Limits, solve_intakes
 from optimizer.solve.session_days import (
@@ -23,7 +24,7 @@ from optimizer.solve.session_days import (
     session_options,
 )
 from optimizer.solve.slots import Calendar, start_ranges
-from optimizer.solve.solve import SolveSettings
+from optimizer.solve.solve import SolveSettings, solve
 from tests.factories import appointment, tiny_problem, with_calendar
 from tests.test_hosted import solved_valid
 from tests.test_solver import day_of, windows, with_available
@@ -214,3 +215,20 @@ def test_other_days_keep_the_intake_and_training_lags_and_a_proposed_session_sta
     assert (lo, hi) == (max(days | {day0}) - 182, min(days | {day0}) - 28)
     proposed = {utrecht.visit_id: dataclasses.replace(utrecht, status=Status.PROPOSED)}
     assert session_options(problem, [utrecht], ranges, known, proposed, settings) == [utrecht]
+
+
+def test_a_proposed_session_keeps_its_people_and_its_status():
+    """The session proposed to Utrecht (T2 from Groningen, as stage 2 placed it) stays with
+    T2 in the next plan, although T1 could take it with Zeist's intake: a change of people
+    would reset what was sent."""
+    problem = _intake_only_free_on_the_session_day()
+    fixed = solved_valid(problem, settings=FIXED_PEOPLE)
+    sent = [
+        dataclasses.replace(a, status=Status.PROPOSED) if a.stage is Stage.SESSION else a
+        for a in fixed.appointments
+    ]
+    plan = solve(problem, time_limit=20, seed=0, previous=sent)
+    assert validate(problem, plan) == []
+    session = plan.appointment("GM0344:session")
+    assert session.people == fixed.appointment("GM0344:session").people
+    assert session.status is Status.PROPOSED

@@ -195,11 +195,14 @@ def session_days(
     options: Sequence[Appointment],
     blocked: dict[str, set[int]],
     settings: SessionDaySettings = SessionDaySettings(),
+    keep_people: frozenset[str] = frozenset(),
 ) -> list[SessionDay]:
     """Every person-day of sessions on offer (``options``: sessions at fixed starts, several
     per session where :func:`session_options` offers other days): for each session part its
     nearest ``people_per_part`` people of the role and the person stage 2 chose, alone or
-    with another session of the same day after it (a pair of one person's parts)."""
+    with another session of the same day after it (a pair of one person's parts). Sessions
+    in ``keep_people`` (visit ids; those already proposed, whose status a change of people
+    would reset) are offered to their own people only."""
     by_day: dict[int, list[Appointment]] = defaultdict(list)
     for appt in options:
         by_day[appt.start // MINUTES_PER_DAY].append(appt)
@@ -209,7 +212,7 @@ def session_days(
         near: dict[str, set[str]] = defaultdict(set)
         k = settings.people_per_part
         for a in options:
-            if a.visit_id not in near:
+            if a.visit_id not in near and a.visit_id not in keep_people:
                 near[a.visit_id] = set(nearest_people(problem, a.org, eligible, k))
             near[a.visit_id] |= {p for p in a.people if p in eligible}
         for day in sorted(by_day):

@@ -400,7 +400,14 @@ def _replan_around_sessions(
     start = [*stage1.chosen, *training.start]
     limits = None
     if free:
-        days = session_days(problem, options, _pinned_days(problem), settings.session_days)
+        proposed = frozenset(
+            a.visit_id
+            for a in sessions
+            if (before := prev.get(a.visit_id)) is not None and before.status.communicated
+        )
+        days = session_days(
+            problem, options, _pinned_days(problem), settings.session_days, proposed
+        )
         day_hosts = [d.host for d in days]
         columns += [d.column for d in days]
         columns += with_hosted(days, hosted_choices(inst, day_hosts, windows, settings.hosting))
