@@ -10,12 +10,16 @@ Design (measured in docs/benchmarks.md): decomposition over person-days.
 2. **Sessions and trainings** — with the intake dates fixed, a second MIP places every
    session (team member + trainer together) and training on the people's free days, with the
    lags, the weekly limits and the one-appointment-a-day capacity (:mod:`~optimizer.solve.later`).
-3. Pinned appointments are kept exactly; their people's days are not used for anything else.
+3. **Re-planning round** — with the sessions' days kept (or moved to a few nearby days that
+   keep their lags, given the time), one more set-partitioning MIP plans the intakes and
+   trainings again and chooses the sessions' people again, so that a person's day can combine
+   stages (:mod:`~optimizer.solve.hosted`, :mod:`~optimizer.solve.session_days`).
+4. Pinned appointments are kept exactly; their people's days are not used for anything else.
    Previous appointments that were proposed cost ``objective.MOVED_PROPOSED`` when moved.
 
 Every visit ends up planned or unplanned with a reason (:mod:`~optimizer.solve.reasons`).
-The plan's bound is the sum of the two stage models' dual bounds: a bound over the routes and
-candidates the models contain, with the intake dates of stage 1 taken as given for stage 2.
+The plan's bound is the plan less the gaps the stage models left open against their dual bounds:
+a bound over the routes and candidates the models contain, each given the stages before it.
 """
 
 from __future__ import annotations
