@@ -30,6 +30,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, base_id
+from optimizer.solve.assemble import day_routes
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.hosted import HostDay
 from optimizer.solve.intakes import Limits
@@ -110,13 +111,12 @@ def _time_day(
     day = stops[0].start // MINUTES_PER_DAY
     if day in blocked.get(person, ()):
         return None
-    places = [base_id(person), *(a.org for a in stops), base_id(person)]
-    legs = list(itertools.pairwise(places))
-    for (a, b), (_, there) in zip(itertools.pairwise(stops), legs[1:], strict=False):
-        if a.end + t.min(a.org, there) > b.start:
+    for a, b in itertools.pairwise(stops):
+        if a.end + t.min(a.org, b.org) > b.start:
             return None
-    leave = stops[0].start - t.min(places[0], places[1])
-    back = stops[-1].end + t.min(places[-2], places[-1])
+    home = base_id(person)
+    leave = stops[0].start - t.min(home, stops[0].org)
+    back = stops[-1].end + t.min(stops[-1].org, home)
     base = day * MINUTES_PER_DAY
     if leave < base + rules.work_start or back > base + rules.evening_end:
         return None
@@ -124,6 +124,7 @@ def _time_day(
         return None
     if not person_free(problem.people[person], (leave, back)):
         return None
+    legs = list(itertools.pairwise([home, *(a.org for a in stops), home]))
     return sum(t.min(a, b) for a, b in legs), sum(t.m(a, b) for a, b in legs), back
 
 
@@ -239,7 +240,9 @@ def session_days(
     return out
 
 
-def with_hosted(days: Sequence[SessionDay], hosted: Iterable[tuple[int, RouteColumn]]) -> list:
+def with_hosted(
+    days: Sequence[SessionDay], hosted: Iterable[tuple[int, RouteColumn]]
+) -> list[RouteColumn]:
     """Session-day columns with the hosted visits of ``hosted`` ((index into ``days``, hosted
     column of :func:`~optimizer.solve.hosted.hosted_choices`)) before their first session: the
     hosted visits, then the parts; travel the session day's plus the detour."""
@@ -261,24 +264,19 @@ def with_hosted(days: Sequence[SessionDay], hosted: Iterable[tuple[int, RouteCol
 
 def current_days(problem: Problem, sessions: Sequence[Appointment]) -> list[RouteColumn]:
     """The sessions' person-days as stage 2 placed them, as part columns (the warm start)."""
-    by_person_day: dict[tuple[str, int], list[Appointment]] = defaultdict(list)
-    for appt in sessions:
-        for person in appt.people:
-            by_person_day[(person, appt.start // MINUTES_PER_DAY)].append(appt)
+    by_id = {a.visit_id: a for a in sessions}
     out = []
-    for (person, day), appts in sorted(by_person_day.items()):
-        appts.sort(key=lambda a: a.start)
-        role = problem.people[person].role
-        places = [base_id(person), *(a.org for a in appts), base_id(person)]
-        legs = list(itertools.pairwise(places))
+    for route in day_routes(problem, sessions):
+        appts = [by_id[v] for v in route.visits]
+        role = problem.people[route.person].role
         out.append(
             RouteColumn(
-                person,
-                day,
+                route.person,
+                appts[0].start // MINUTES_PER_DAY,
                 tuple(part_id(a.visit_id, role) for a in appts),
                 tuple(a.start for a in appts),
-                sum(problem.travel.min(a, b) for a, b in legs),
-                sum(problem.travel.m(a, b) for a, b in legs),
+                route.travel_min,
+                route.travel_m,
             )
         )
     return out
