@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from optimizer.domain import Appointment, Problem, Stage, Visit, base_id
+from optimizer.domain import Appointment, Problem, Visit, base_id
 from optimizer.solve.dayroutes import (
     EnumerationSettings,
     IntakeInstance,
@@ -74,20 +74,6 @@ def host_days(
         last = appts[-1]
         back = last.end + problem.travel.min(last.org, base_id(person))
         out[(person, day)] = HostDay(person, day, appts[0].org, appts[0].start, len(appts), back)
-    return out
-
-
-def intake_windows(
-    problem: Problem, appointments: Iterable[Appointment]
-) -> dict[str, tuple[int, int]]:
-    """Organisation -> (first, last) day index its intake may take so that its placed session
-    keeps the lag rule: session - ``session_lag_max_days`` .. session - ``session_lag_min_days``."""
-    rules = problem.rules
-    out = {}
-    for appt in appointments:
-        if appt.stage is Stage.SESSION:
-            day = appt.start // MINUTES_PER_DAY
-            out[appt.org] = (day - rules.session_lag_max_days, day - rules.session_lag_min_days)
     return out
 
 
@@ -249,8 +235,8 @@ def routes_in_windows(
     settings: EnumerationSettings,
 ) -> list[RouteColumn]:
     """The intake day routes enumerated again for the second round: each intake's days cut to
-    its organisation's window (``intake_windows``), the ``taken`` person-days (the sessions')
-    not usable.
+    its organisation's window (:func:`~optimizer.solve.session_days.option_windows`), the
+    ``taken`` person-days (the sessions') not usable.
 
     Stage 1 offers each visit set on at most ``days_per_set`` days spread over the horizon;
     once the sessions are placed most of those days miss the lag, and ``within_windows`` keeps

@@ -179,8 +179,8 @@ def _starts(ranges: Sequence[StartRange], day: int) -> list[int]:
 
 def option_windows(problem: Problem, options: Iterable[Appointment]) -> dict[str, tuple[int, int]]:
     """Organisation -> (first, last) day index its intake may take so that every offered day
-    of its session keeps the lag rule (the intersection of the windows of
-    :func:`~optimizer.solve.hosted.intake_windows`)."""
+    of its session keeps the lag rule: session - ``session_lag_max_days`` .. session -
+    ``session_lag_min_days``, intersected over the offered days."""
     rules = problem.rules
     days: dict[str, list[int]] = defaultdict(list)
     for appt in options:
