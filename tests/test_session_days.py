@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from optimizer.domain import Problem, Role, Stage, Status, Visit
+from optimizer.domain import Kind, Organisation, Point, Problem, Role, Stage, Status, Visit
 from optimizer.plan.validate import validate
 from optimizer.solve.dayroutes import RouteColumn
 from optimizer.solve.intakes import Limits, solve_intakes
 from optimizer.solve.session_days import (
     SessionDaySettings,
     current_days,
+    lag_links,
     option_windows,
     part_id,
     part_of,
@@ -30,6 +31,7 @@ from tests.test_hosted import solved_valid
 from tests.test_solver import day_of, windows, with_available
 
 FIXED_PEOPLE = SolveSettings(free_session_people=False)
+TRAININGS_UTRECHT = {"GM0344": (date(2023, 5, 1), date(2023, 9, 30))}
 
 
 def _two_sessions_on_one_day() -> tuple[Problem, list]:
@@ -213,6 +215,8 @@ def test_other_days_keep_the_intake_and_training_lags_and_a_proposed_session_sta
         assert a.end - a.start == utrecht.end - utrecht.start
     lo, hi = option_windows(problem, options)["GM0344"]
     assert (lo, hi) == (max(days | {day0}) - 182, min(days | {day0}) - 28)
+    linked = option_windows(problem, options, linked={"GM0344"})["GM0344"]
+    assert linked == (min(days | {day0}) - 182, max(days | {day0}) - 28)  # some day keeps it
     proposed = {utrecht.visit_id: dataclasses.replace(utrecht, status=Status.PROPOSED)}
     assert session_options(problem, [utrecht], ranges, known, proposed, settings) == [utrecht]
 
@@ -232,3 +236,71 @@ def test_a_proposed_session_keeps_its_people_and_its_status():
     session = plan.appointment("GM0344:session")
     assert session.people == fixed.appointment("GM0344:session").people
     assert session.status is Status.PROPOSED
+
+
+def test_lag_rows_cut_exactly_the_day_choices_that_break_a_lag():
+    """Utrecht's session offered on three days; for every intake, session and training day
+    around them, the columns' lag rows (at most one of each row) hold exactly when intake +
+    28 <= session <= intake + 182 and training >= session + 14."""
+    problem = tiny_problem(
+        orgs=["GM0344"], people=["T1", "R1"], sessions=("GM0344",), trainings=TRAININGS_UTRECHT
+    )
+    session = appointment(problem, "GM0344:session", ("T1", "R1"), "2023-06-07", "14:00")
+    s0 = session.start // (24 * 60)
+    offered = [dataclasses.replace(session, start=session.start + k * 24 * 60) for k in (0, 7, 21)]
+    intake, training = problem.visits["GM0344:intake"], problem.visits["GM0344:training"]
+    links = lag_links(offered, [intake], [training])
+    assert links.days == {"GM0344": (s0, s0 + 7, s0 + 21)}
+    rows = part_rows(problem, Calendar.of(problem), {}, {}, links)
+
+    def keys(col: RouteColumn) -> set:
+        return {k for k, _ in rows.usage(col) if k[0] in ("after", "before", "training")}
+
+    for s in links.days["GM0344"]:
+        part = keys(RouteColumn("T1", s, (part_id(session.visit_id, Role.TEAM),), (0,), 0, 0))
+        for i in range(s - 200, s, 3):
+            on_intake = keys(RouteColumn("T1", i, (intake.id,), (0,), 0, 0))
+            assert bool(part & on_intake) == (not 28 <= s - i <= 182), (s - s0, i - s)
+            assert all(rows.room(k) == 1.0 for k in on_intake)
+        for t in range(s - 5, s + 30):
+            on_training = keys(RouteColumn("R1", t, (training.id,), (0,), 0, 0))
+            assert bool(part & on_training) == (t - s < 14), (s - s0, t - s)
+
+
+def _session_earlier_needs_its_intake_earlier() -> Problem:
+    """Utrecht's mayor can do the intake on 1 or 15 March 2023 (mornings), its council the
+    session on the afternoon of 5 or 19 April; Amersfoort's mayor is free only on 15 March,
+    Nieuwegein's only on the morning of 5 April. Stage 1 pairs Utrecht's and Amersfoort's
+    intakes on 15 March, so stage 2 can only put the session on 19 April (5 April is 21 days
+    after the intake). Moving the session to 5 April, with Nieuwegein's intake before it,
+    needs Utrecht's intake moved to 1 March."""
+    nieuwegein = Organisation("GM0356", "Nieuwegein", Kind.GEMEENTE, "PV26", "Utrecht",
+                              Point(5.0836, 52.0290), "midden")  # fmt: skip
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0307", nieuwegein],
+        people=["T1", "T2", "R2"],
+        sessions=("GM0344",),
+        trainings={},
+    )
+    spans = (("2023-04-05", "13:00", "17:00"), ("2023-04-19", "13:00", "17:00"))
+    mornings = (("2023-03-01", "09:00", "13:00"), ("2023-03-15", "09:00", "13:00"))
+    problem = with_available(problem, "GM0344", *mornings, *spans)
+    problem = with_calendar(problem, "GM0344", busy=windows(problem, *spans))
+    problem = with_available(problem, "GM0307", mornings[1])
+    return with_available(problem, "GM0356", ("2023-04-05", "09:00", "12:00"))
+
+
+def test_a_session_moves_earlier_and_its_intake_with_it_through_the_lag_rows():
+    problem = _session_earlier_needs_its_intake_earlier()
+    kept = SessionDaySettings(other_days_from_s=0.0, lag_rows=False)
+    before = solved_valid(problem, settings=SolveSettings(session_days=kept))
+    assert day_of(problem, before, "GM0344:intake") == date(2023, 3, 15)
+    assert day_of(problem, before, "GM0344:session") == date(2023, 4, 19)
+    linked = SessionDaySettings(other_days_from_s=0.0, lag_rows=True)
+    plan = solved_valid(problem, settings=SolveSettings(session_days=linked))
+    assert day_of(problem, plan, "GM0344:intake") == date(2023, 3, 1)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 4, 5)
+    hosted = plan.appointment("GM0356:intake")
+    assert hosted.people[0] == plan.appointment("GM0344:session").people[0] == "T1"
+    assert day_of(problem, plan, "GM0356:intake") == date(2023, 4, 5)
+    assert plan.travel_min < before.travel_min - 10

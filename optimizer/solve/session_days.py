@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, base_id
@@ -50,11 +50,21 @@ class SessionDaySettings:
     the one stage 2 chose."""
     other_days: int = 4
     """Other days offered per session besides the one stage 2 chose (spread over the days
-    within ``day_reach`` of it that keep its intake's and training's lags as planned), each
+    within ``day_reach`` of it that keep the lags to its intake and training: with
+    ``lag_rows`` only to a pinned intake or training), each
     with its latest afternoon start and its earliest evening start; 0 keeps
     every session on its day and start."""
     day_reach: int = 28
     """Days before and after the session's day within which other days are offered."""
+    lag_rows: bool = False
+    """Link the intake and training days to the session's chosen day by rows of the master
+    (:class:`LagLinks`) instead of keeping the lags to the intake and training as planned
+    (other days then need to keep only the lags to pinned ones), so that a session may move
+    to a day its current intake is too late for, its intake moving with it. Off: on the
+    national instance the linked master's LP is lower (example 47,738 against 48,124 minutes
+    on the round's inputs of a 60 s plan) but HiGHS finds less in the round's time (85 s:
+    example 48,246 against 48,256, tight 54,189 against 53,300; full 300 s plans of the
+    example 48,332 against 48,231; one run each, docs/planner.md)."""
     other_days_from_s: float = 30.0
     """Other days are offered only when the round has at least this many seconds: they
     bring ~50,000 more columns (~12 s to build and solve the first LP on the national
@@ -139,9 +149,10 @@ def session_options(
     """Each session as placed, plus the same session on up to ``other_days`` other days
     (``settings``) at their latest afternoon and earliest evening starts
     (``ranges``: the session's start ranges by day). Other days keep the lags to the
-    organisation's intake and training days as they stand (``fixed_days``: organisation ->
-    stage -> day index), so the current intake and training stay valid whichever is chosen;
-    a session already proposed to its organisation keeps its start."""
+    organisation's intake and training days in ``fixed_days`` (organisation -> stage -> day
+    index), so those stay valid whichever is chosen (the round passes the days it does not
+    plan again: the others' lags are rows, :class:`LagLinks`); a session already proposed to
+    its organisation keeps its start."""
     rules = problem.rules
     out: list[Appointment] = []
     for appt in sessions:
@@ -177,18 +188,23 @@ def _starts(ranges: Sequence[StartRange], day: int) -> list[int]:
     return ([afternoon[-1][1]] if afternoon else []) + ([evening[0][0]] if evening else [])
 
 
-def option_windows(problem: Problem, options: Iterable[Appointment]) -> dict[str, tuple[int, int]]:
-    """Organisation -> (first, last) day index its intake may take so that every offered day
-    of its session keeps the lag rule: session - ``session_lag_max_days`` .. session -
-    ``session_lag_min_days``, intersected over the offered days."""
+def option_windows(
+    problem: Problem, options: Iterable[Appointment], linked: Collection[str] = ()
+) -> dict[str, tuple[int, int]]:
+    """Organisation -> (first, last) day index its intake may take: session -
+    ``session_lag_max_days`` .. session - ``session_lag_min_days``, intersected over the
+    offered days of its session (every offered day keeps the lag rule), or, for the
+    organisations in ``linked`` (whose lag is a row of the master, :class:`LagLinks`), their
+    union (some offered day keeps it)."""
     rules = problem.rules
     days: dict[str, list[int]] = defaultdict(list)
     for appt in options:
         days[appt.org].append(appt.start // MINUTES_PER_DAY)
-    return {
-        org: (max(d) - rules.session_lag_max_days, min(d) - rules.session_lag_min_days)
-        for org, d in days.items()
-    }
+    out = {}
+    for org, d in days.items():
+        first, last = (min(d), max(d)) if org in linked else (max(d), min(d))
+        out[org] = (first - rules.session_lag_max_days, last - rules.session_lag_min_days)
+    return out
 
 
 def session_days(
@@ -282,11 +298,75 @@ def current_days(problem: Problem, sessions: Sequence[Appointment]) -> list[Rout
     return out
 
 
+@dataclass(frozen=True)
+class LagLinks:
+    """The lag rule as rows of the round's master, for the organisations whose session may
+    move to another day and whose intake (``intake_orgs``) or training (``training_orgs``) the
+    round plans again (``days``: organisation -> the offered days of its session). Per
+    organisation and offered day ``s`` (the team part's column stands for the session's day),
+    each row "at most one of":
+
+    - ``after``: the session on ``s`` or before, the intake after ``s - session_lag_min_days``;
+    - ``before``: the session on ``s`` or after, the intake before ``s - session_lag_max_days``;
+    - ``training``: the session on ``s`` or after, the training before
+      ``s + training_lag_min_days``.
+
+    A plan keeps every lag exactly when it keeps these rows (take ``s`` = the session's day),
+    so an intake may move to any day that keeps the lag to the day its session gets, not only
+    to the days that keep it to every offered day. The rows are the time-indexed form of the
+    precedence: their LP is as tight as such rows get, unlike one row over the days' sums."""
+
+    days: dict[str, tuple[int, ...]]
+    intake_orgs: frozenset[str]
+    training_orgs: frozenset[str]
+
+
+def lag_links(
+    options: Iterable[Appointment], intakes: Iterable[Visit], trainings: Iterable[Visit]
+) -> LagLinks:
+    """The links of the sessions on offer (``options``) whose organisation's intake (in
+    ``intakes``) or training (in ``trainings``) the round plans again."""
+    days: dict[str, set[int]] = defaultdict(set)
+    for appt in options:
+        days[appt.org].add(appt.start // MINUTES_PER_DAY)
+    return LagLinks(
+        {org: tuple(sorted(d)) for org, d in days.items()},
+        frozenset(v.org for v in intakes if v.org in days),
+        frozenset(v.org for v in trainings if v.org in days),
+    )
+
+
+def _lag_keys(
+    problem: Problem, links: LagLinks, visit: Visit, day: int, session: bool
+) -> list[tuple[Hashable, float]]:
+    """The :class:`LagLinks` rows a column on ``day`` is in through ``visit`` (``session``:
+    as the session's team part)."""
+    rules = problem.rules
+    org = visit.org
+    offered = links.days.get(org, ())
+    out: list[tuple[Hashable, float]] = []
+    if session:
+        if org in links.intake_orgs:
+            out += [(("after", org, s), 1.0) for s in offered if s >= day]
+            out += [(("before", org, s), 1.0) for s in offered if s <= day]
+        if org in links.training_orgs:
+            out += [(("training", org, s), 1.0) for s in offered if s <= day]
+    elif visit.stage is Stage.INTAKE and org in links.intake_orgs:
+        out += [(("after", org, s), 1.0) for s in offered if day > s - rules.session_lag_min_days]
+        out += [(("before", org, s), 1.0) for s in offered if day < s - rules.session_lag_max_days]
+    elif visit.stage is Stage.TRAINING and org in links.training_orgs:
+        out += [
+            (("training", org, s), 1.0) for s in offered if day < s + rules.training_lag_min_days
+        ]
+    return out
+
+
 def part_rows(
     problem: Problem,
     calendar: Calendar,
     evenings_used: dict[tuple[str, tuple[int, int]], int],
     sessions_used: dict[tuple[str, tuple[int, int]], int],
+    links: LagLinks | None = None,
 ) -> Limits:
     """The rows the parts need besides their cover rows, over part columns:
 
@@ -296,30 +376,45 @@ def part_rows(
       use, by (person, ISO week));
     - *same time*: for every session and start, the team parts chosen at that start equal the
       trainer parts chosen at it (both people at one place at one time, whichever of the
-      session's starts is chosen)."""
+      session's starts is chosen);
+    - with ``links``, the lag rows of :class:`LagLinks` (over part, intake and training
+      columns)."""
     rules = problem.rules
     t = problem.travel
 
     def usage(col: RouteColumn) -> list[tuple[Hashable, float]]:
-        if PART_SEP not in col.visits[-1]:  # parts come last in a column
-            return []
-        parts = [(p, s) for v, s in zip(col.visits, col.starts, strict=True) if (p := part_of(v))]
+        out: list[tuple[Hashable, float]] = []
+        parts = []
+        for v, s in zip(col.visits, col.starts, strict=True):
+            part = part_of(v)
+            if part is not None:
+                parts.append((part, s))
+            elif links is not None:
+                out += _lag_keys(problem, links, problem.visits[v], col.day, session=False)
+        if not parts:
+            return out
         role = parts[0][0][1]
         sign = 1.0 if role is Role.TEAM else -1.0
-        out: list[tuple[Hashable, float]] = [(("same", v, s), sign) for (v, _), s in parts]
+        out += [(("same", v, s), sign) for (v, _), s in parts]
         week = calendar.iso_week(col.day)
         if role is Role.TRAINER:
             return [*out, (("sessions", col.person, week), float(len(parts)))]
+        if links is not None:
+            for (v, _), _s in parts:
+                out += _lag_keys(problem, links, problem.visits[v], col.day, session=True)
         last = problem.visits[parts[-1][0][0]]
         back = col.starts[-1] + last.duration_min + t.min(last.org, base_id(col.person))
         if back - col.day * MINUTES_PER_DAY > rules.work_end:
             out.append((("evenings", col.person, week), 1.0))
         return out
 
-    def room(key: Hashable) -> float:
-        kind, person, week = key
+    def room(key: Hashable) -> float | None:
+        kind = key[0]
         if kind == "same":
             return 0.0
+        if kind in ("after", "before", "training"):
+            return 1.0
+        _, person, week = key
         if kind == "sessions":
             return max(0, rules.max_sessions_per_week - sessions_used.get((person, week), 0))
         return max(0, rules.max_evenings_per_week - evenings_used.get((person, week), 0))

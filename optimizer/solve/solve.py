@@ -67,8 +67,10 @@ from optimizer.solve.intakes import solve_intakes
 from optimizer.solve.later import LaterContext, LaterSettings, solve_later
 from optimizer.solve.reasons import explain
 from optimizer.solve.session_days import (
+    LagLinks,
     SessionDaySettings,
     current_days,
+    lag_links,
     option_windows,
     part_of,
     part_rows,
@@ -377,13 +379,19 @@ def _replan_around_sessions(
     free = settings.free_session_people
     fixed = [] if free else sessions
     options = sessions
+    intakes = inst.visits
+    links = None
     if free and time_limit >= settings.session_days.other_days_from_s:
         known = _intake_and_training_days(ctx, later_appts)
+        if settings.session_days.lag_rows:  # lags to re-planned visits become rows
+            known = _unlinked(known, lag_links(sessions, intakes, trainings))
         options = session_options(problem, sessions, ranges, known, prev, settings.session_days)
+        if settings.session_days.lag_rows:
+            links = lag_links(options, intakes, trainings)
+    linked = links.intake_orgs if links else frozenset()
     hosts = list(host_days(problem, fixed).values())
-    windows = option_windows(problem, options)
+    windows = option_windows(problem, options, linked)
     taken = {(p, a.start // MINUTES_PER_DAY) for a in fixed for p in a.people}
-    intakes = inst.visits
     org_of = {v.id: v.org for v in intakes}
     seen: set = set()
     columns = []
@@ -397,7 +405,16 @@ def _replan_around_sessions(
             columns.append(col)
     columns += hosted_columns(inst, hosts, windows, settings.hosting)
     training = _training_columns(
-        problem, cal, stage2, options, hosts, trainings, ranges, taken, settings
+        problem,
+        cal,
+        stage2,
+        options,
+        hosts,
+        trainings,
+        ranges,
+        taken,
+        settings,
+        links.training_orgs if links else frozenset(),
     )
     visits = [*intakes, *training.visits]
     columns += training.columns
@@ -421,7 +438,7 @@ def _replan_around_sessions(
         )
         visits += part_visits(problem, sessions)
         start += current_days(problem, sessions)
-        limits = part_rows(problem, cal, ctx.evenings_used, ctx.sessions_used)
+        limits = part_rows(problem, cal, ctx.evenings_used, ctx.sessions_used, links)
     result = solve_intakes(
         visits,
         columns,
@@ -451,6 +468,16 @@ def _intake_and_training_days(
         if appt.stage is Stage.TRAINING:
             known[appt.org][Stage.TRAINING] = appt.start // MINUTES_PER_DAY
     return known
+
+
+def _unlinked(known: dict[str, dict[Stage, int]], links: LagLinks) -> dict[str, dict[Stage, int]]:
+    """``known`` without the intake and training days that the lag rows of ``links`` decide
+    (those visits are planned again in the round, together with their session's day)."""
+    drop = {Stage.INTAKE: links.intake_orgs, Stage.TRAINING: links.training_orgs}
+    return {
+        org: {stage: day for stage, day in days.items() if org not in drop.get(stage, ())}
+        for org, days in known.items()
+    }
 
 
 def _replanned_appointments(problem, result, later_appts, train_visits, free: bool, prev):
@@ -501,15 +528,19 @@ class _TrainingRound(NamedTuple):
 
 
 def _training_columns(
-    problem, cal, stage2, sessions, hosts, trainings, ranges, taken, settings
+    problem, cal, stage2, sessions, hosts, trainings, ranges, taken, settings, linked=frozenset()
 ) -> _TrainingRound:
     """The trainings to plan again (those whose session is placed, or that have none), their
     columns (one-visit days, day routes and days hosted by ``hosts``, the trainers' fixed
-    session days) and the stage-2 choices as the warm start."""
+    session days) and the stage-2 choices as the warm start. A training starts on or after
+    the latest offered day of its session + the lag, or after the earliest one for the
+    organisations in ``linked`` (whose lag is a row of the master, :class:`LagLinks`)."""
     rules = problem.rules
     session_day: dict[str, int] = {}
-    for a in sessions:  # the latest offered day of each session
-        session_day[a.org] = max(session_day.get(a.org, 0), a.start // MINUTES_PER_DAY)
+    for a in sessions:
+        day = a.start // MINUTES_PER_DAY
+        pick = min if a.org in linked else max
+        session_day[a.org] = pick(session_day.get(a.org, day), day)
     session_day |= {
         a.org: a.start // MINUTES_PER_DAY for a in problem.pins if a.stage is Stage.SESSION
     }
