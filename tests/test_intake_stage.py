@@ -18,8 +18,9 @@ from optimizer.solve import objective
 from optimizer.solve.dayroutes import EnumerationSettings, enumerate_routes
 from optimizer.solve.greedy import greedy_intakes
 from optimizer.solve.intakes import _full_model, column_cost
+from optimizer.solve.session_days import evening_rows
 from optimizer.solve.slots import Calendar, start_ranges
-from optimizer.solve.solve import _pinned_days, intake_instance
+from optimizer.solve.solve import _pinned_days, intake_instance, late_columns
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +37,14 @@ def tight_master(shared_data, tmp_path_factory):
     greedy = greedy_intakes(inst)
     known = set()
     columns = []
-    for col in [*enumerate_routes(inst, EnumerationSettings()), *greedy.chosen]:
+    routes = [*enumerate_routes(inst, EnumerationSettings()), *late_columns(inst)]
+    for col in [*routes, *greedy.chosen]:
         if (col.person, col.day, col.visits) not in known:
             known.add((col.person, col.day, col.visits))
             columns.append(col)
-    mip, slack, _, rows = _full_model(inst.visits, columns, [column_cost(c, {}) for c in columns])
+    costs = [column_cost(c, {}) for c in columns]
+    evenings = evening_rows(problem, cal, {})
+    mip, slack, _, rows = _full_model(inst.visits, columns, costs, evenings)
     assert all(v.stage is Stage.INTAKE for v in inst.visits)
     return mip, slack, greedy, rows
 
@@ -68,12 +72,15 @@ def _travel_and_bound(mip, slack, plan, lp_bound):
 
 
 @pytest.mark.slow
-def test_neighbourhood_search_takes_the_tight_dive_plan_within_one_percent_of_the_bound(
+def test_neighbourhood_search_takes_the_tight_dive_plan_within_one_and_a_half_percent_of_the_bound(
     tight_master,
 ):
-    """Measured: 2.6 % above the bound after the dive; after the search 0.93 % in 8 s (seed 0;
-    0.83-1.07 % over seeds 0-2) and 0.79 % in 20 s (HiGHS's own search from the dive plan:
-    1.8 % after 90 s). 15 s leave room for a loaded machine; the goal is 1 %."""
+    """Measured (session 5): 2.6 % above the bound after the dive; after the search 0.93 % in
+    8 s (seed 0; 0.83-1.07 % over seeds 0-2) and 0.79 % in 20 s (HiGHS's own search from the
+    dive plan: 1.8 % after 90 s). Since session 7 the intakes whose training window closes
+    early are cut to the few days that leave it room (Druten: one day), and Enschede's needs
+    an evening (the late columns): 1.3 % in 15 s, 1.1 % in 30 s. The HiGHS runs after the
+    search prove the stage's gap in the planner (docs/benchmarks.md)."""
     mip, slack, _, rows = tight_master
     h = mip._solved_lp(300)
     lp_bound = h.getInfo().objective_function_value
@@ -84,4 +91,4 @@ def test_neighbourhood_search_takes_the_tight_dive_plan_within_one_percent_of_th
     travel, bound_after = _travel_and_bound(mip, slack, plan, lp_bound)
     assert bound_after == bound
     assert travel < dive_travel - 100
-    assert travel <= 1.01 * bound
+    assert travel <= 1.015 * bound

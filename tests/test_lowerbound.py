@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from datetime import date
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from optimizer.solve.bounds import attachment_bound
 from optimizer.solve.lowerbound import full_problem_bound
 from optimizer.solve.solve import solve
 from tests.factories import tiny_problem, with_person
-from tests.test_solver import brute_force_optimum
+from tests.test_solver import brute_force_optimum, with_available
 
 
 def test_bound_lies_between_the_attachment_bound_and_the_brute_force_optimum():
@@ -356,3 +357,29 @@ def test_separate_days_bound_holds_for_a_plan_that_keeps_stages_apart_not_for_on
     assert any(len(s) > 1 for s in stages)
     assert all(len({problem.visits[v].stage for v in r.visits}) == 1 for r in apart.routes)
     assert mixed.stats.objective < separate.bound <= apart.stats.objective + 1e-6
+
+
+def test_an_intake_day_no_one_can_reach_in_time_does_not_open_the_training_window():
+    """Utrecht's mayor is free on 3 January 2023 only from 09:00 to 09:30 (a start before
+    09:30; T2 leaves Groningen at 08:30 and arrives about two hours later) and from 1 March.
+    Its training must be in February (the council is free on 1 and 20 February), so it needs
+    the January intake and a session on 1 February: no plan has them. The
+    bound counts the training as unplanned (the intake's first day is the first one someone
+    can reach, not the first one the mayor is free), and stays below the planner's plan."""
+    problem = tiny_problem(
+        orgs=["GM0344"],
+        people=["T2", "R1"],
+        sessions=("GM0344",),
+        trainings={"GM0344": (date(2023, 2, 1), date(2023, 2, 28))},
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-01-03", "09:00", "11:00"), ("2023-03-01", "09:00", "17:00"),
+        ("2023-02-01", "09:00", "17:00"), ("2023-02-20", "09:00", "17:00"),
+        ("2023-04-03", "13:00", "17:00"),
+    )  # fmt: skip
+    result = full_problem_bound(problem, time_limit=60)
+    plan = solve(problem, time_limit=20)
+    assert validate(problem, plan) == []
+    assert [u.visit_id for u in plan.unplanned] == ["GM0344:training"]
+    assert result.unplanned_lp == pytest.approx(1.0)
+    assert objective.UNPLANNED_OPTIONAL < result.bound <= plan.stats.objective + 1e-6

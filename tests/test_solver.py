@@ -12,7 +12,7 @@ import pytest
 import optimizer.solve.solve as solve_module
 from optimizer.domain import OrgCalendar, Plan, Problem, Rules, Stage
 from optimizer.plan.validate import validate
-from optimizer.solve.solve import solve
+from optimizer.solve.solve import SolveSettings, solve
 from tests.factories import at, tiny_problem, with_calendar, with_person
 
 
@@ -117,6 +117,58 @@ def test_team_member_on_leave_is_replaced_by_a_colleague():
     )
     plan = solved(problem)
     assert plan.appointment("GM0344:intake").people == ("T2",)
+
+
+def test_an_intake_too_late_for_its_training_still_gets_its_session():
+    """Utrecht's training must end by 31 March 2023, so the intake should be before about
+    3 February; its mayor's only such morning (10 January) is T1's day off, the rest is
+    March. The intake and the session are planned (in March and after), only the training,
+    whose window then closes, is left with its reason."""
+    problem = tiny_problem(
+        orgs=["GM0344"],
+        people=["T1", "R1"],
+        sessions=("GM0344",),
+        trainings={"GM0344": (date(2023, 3, 1), date(2023, 3, 31))},
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-01-10", "09:00", "12:00"), ("2023-03-01", "09:00", "12:00"),
+        ("2023-04-03", "09:00", "17:00"), ("2023-04-04", "09:00", "17:00"),
+    )  # fmt: skip
+    problem = with_person(
+        problem, "T1", unavailable=windows(problem, ("2023-01-10", "00:00", "23:59"))
+    )
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:intake") == date(2023, 3, 1)
+    assert day_of(problem, plan, "GM0344:session") in {date(2023, 4, 3), date(2023, 4, 4)}
+    assert [u.visit_id for u in plan.unplanned] == ["GM0344:training"]
+
+
+def _late_intakes(days: dict[str, str]) -> Problem:
+    """Mayors free only from 15:30 to 17:00 (one day each, ``days``: org -> ISO date), and
+    T2 lives in Groningen, about two hours away: each intake is a day back after 17:30."""
+    problem = tiny_problem(orgs=list(days), people=["T2"], sessions=(), trainings={})
+    for org, day in days.items():
+        problem = with_available(problem, org, (day, "15:30", "17:00"))
+    return problem
+
+
+def test_an_intake_that_needs_an_evening_is_planned_with_one():
+    problem = _late_intakes({"GM0344": "2023-03-01"})
+    plan = solved(problem)
+    intake = plan.appointment("GM0344:intake")
+    assert intake is not None and intake.people == ("T2",)
+    (route,) = plan.routes
+    assert route.back_home - problem.axis.at(route.day, 0) > problem.rules.work_end
+
+
+@pytest.mark.parametrize("replan", [False, True], ids=["intake-stage", "re-planning-round"])
+def test_intakes_that_need_evenings_keep_to_two_evenings_a_week(replan):
+    """Three such intakes on Monday to Wednesday of one week: T2 has two evenings (the
+    intake master's rows, and the re-planning round's)."""
+    days = {"GM0344": "2023-03-06", "GM0307": "2023-03-07", "GM0355": "2023-03-08"}
+    plan = solved(_late_intakes(days), settings=SolveSettings(host_intakes=replan))
+    assert len(plan.appointments) == 2
+    assert len(plan.unplanned) == 1
 
 
 def _session_problem(evenings: list[str], **kw) -> Problem:

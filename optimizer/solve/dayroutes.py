@@ -118,9 +118,10 @@ def build_instance(
 
 
 def time_route(
-    inst: IntakeInstance, person: str, day: int, order: Sequence[int]
+    inst: IntakeInstance, person: str, day: int, order: Sequence[int], end: int | None = None
 ) -> tuple[int, ...] | None:
-    """Earliest feasible start minutes of the visits ``order`` (indices) on ``day``, or None."""
+    """Earliest feasible start minutes of the visits ``order`` (indices) on ``day``, or None;
+    back home by ``end`` (minute of the day; default ``work_end``: no evening used)."""
     rules = inst.problem.rules
     mins = inst.minutes
     base = day * MINUTES_PER_DAY
@@ -141,7 +142,8 @@ def time_route(
         here = there
     back = ready + int(mins[here, inst.loc[person]])
     leave = starts[0] - int(mins[inst.loc[person], inst.loc[inst.visits[order[0]].id]])
-    if back > base + rules.work_end or back - leave > rules.max_work_min_per_day:
+    limit = rules.work_end if end is None else end
+    if back > base + limit or back - leave > rules.max_work_min_per_day:
         return None
     return tuple(starts)
 

@@ -183,6 +183,7 @@ def session_candidates(
     if visit.org in ctx.training_day:
         last = min(last, ctx.training_day[visit.org] - rules.training_lag_min_days)
     days = [d for d in sorted(ranges) if first <= d <= last]
+    close = _training_room(problem, visit, ctx)
     team = [p.id for p in problem.people.values() if p.role is Role.TEAM]
     trainers = [
         p.id
@@ -198,7 +199,7 @@ def session_candidates(
             taken = ctx.blocked.get(p, set()) | ctx.blocked.get(t, set())
             free = [d for d in days if d not in taken]
             found = 0
-            for day in spread_order(free, settings.days_per_visit, settings.max_days_tried, 0):
+            for day in _days_first_before(free, close, settings):
                 base = day * MINUTES_PER_DAY
                 parts = (
                     [r for r in ranges[day] if r[0] - base < EVENING_FROM],
@@ -213,6 +214,27 @@ def session_candidates(
                 if found >= settings.days_per_visit:
                     break
     return out
+
+
+def _training_room(problem: Problem, visit: Visit, ctx: LaterContext) -> int | None:
+    """The last day index of ``visit``'s (a session's) that leaves its organisation's training
+    (not pinned) its lag before the training's requested window closes; None without one."""
+    training = problem.visits.get(Visit.make_id(visit.org, Stage.TRAINING))
+    if training is None or training.latest is None or visit.org in ctx.training_day:
+        return None
+    closes = (training.latest - problem.horizon_start).days
+    return closes - problem.rules.training_lag_min_days
+
+
+def _days_first_before(days: list[int], close: int | None, settings: LaterSettings) -> list[int]:
+    """``days`` in the order candidates are tried (spread over them); with ``close``, the days
+    on or before it first (a session after them leaves its training no day)."""
+    k, limit = settings.days_per_visit, settings.max_days_tried
+    if close is None:
+        return spread_order(days, k, limit, 0)
+    early = [d for d in days if d <= close]
+    late = [d for d in days if d > close]
+    return spread_order(early, k, limit, 0) + spread_order(late, k, limit, 0)
 
 
 def training_candidates(

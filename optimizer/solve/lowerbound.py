@@ -163,14 +163,31 @@ def _person_free_days(person: Person, n_days: int) -> tuple[bool, dict[int, list
     return False, free
 
 
-def _fits(ranges: list[tuple[int, int]], free: list[Interval], dur: int) -> bool:
-    """Some start in ``ranges`` gives ``[s, s + dur)`` inside one free interval."""
+def _fits(
+    ranges: list[tuple[int, int]],
+    free: list[Interval],
+    dur: int,
+    reach: tuple[int, int] = (0, 1 << 40),
+) -> bool:
+    """Some start in ``ranges`` and in ``reach`` (earliest, latest start minute) gives
+    ``[s, s + dur)`` inside one free interval."""
     for lo, hi in ranges:
+        lo, hi = max(lo, reach[0]), min(hi, reach[1])
         for a, b in free:
             s = max(lo, a)
             if s <= hi and s + dur <= b:
                 return True
     return False
+
+
+def shortest_paths(minutes: np.ndarray) -> np.ndarray:
+    """The least travel minutes between every two places over any chain of legs (the matrix
+    closed under the triangle inequality, Floyd-Warshall): a lower bound on the travel
+    between them in any route, whatever it visits on the way."""
+    dist = np.asarray(minutes, dtype=np.int64).copy()
+    for k in range(dist.shape[0]):
+        np.minimum(dist, dist[:, k : k + 1] + dist[k : k + 1, :], out=dist)
+    return dist
 
 
 def _slot_of(problem: Problem, visit: Visit, minute: int) -> int:
@@ -203,6 +220,7 @@ class _Builder:
         self.cal = Calendar.of(problem)
         n = self.cal.n_days
         self.free = {p.id: _person_free_days(p, n) for p in problem.people.values()}
+        self.closure = shortest_paths(problem.travel.minutes)
         self.pins = {a.visit_id: a for a in problem.pins}
         self.parts: list[tuple[str, Role]] = []
         self.nodes: list[_Node] = []
@@ -274,7 +292,7 @@ class _Builder:
         for slot, days in sorted(by_slot.items()):
             masks = {}
             for person in people:
-                mask = self._person_days(person, days, visit.duration_min)
+                mask = self._person_days(person, visit, days)
                 if mask.any():
                     masks[person.id] = mask
             if not masks:
@@ -285,12 +303,26 @@ class _Builder:
             self._add(visit, role, part, slot, lo, hi, visit.duration_min, masks)
 
     def _person_days(
-        self, person: Person, days: dict[int, list[tuple[int, int]]], dur: int
+        self, person: Person, visit: Visit, days: dict[int, list[tuple[int, int]]]
     ) -> np.ndarray:
+        """Days on which ``person`` can do ``visit`` alone: a start in the day's ranges that
+        the person is free for, reached from home at or after ``work_start`` and left in time
+        to be home by ``evening_end``, within ``max_work_min_per_day`` (least travel over any
+        chain of legs, so a route through other visits cannot do better)."""
+        rules = self.problem.rules
         default, special = self.free[person.id]
+        dur = visit.duration_min
+        index = self.problem.travel.index
+        home, there = index[base_id(person.id)], index[visit.org]
+        out, back = int(self.closure[home, there]), int(self.closure[there, home])
         mask = np.zeros(self.cal.n_days, dtype=bool)
+        if out + dur + back > rules.max_work_min_per_day:
+            return mask
         for day, rs in days.items():
-            mask[day] = _fits(rs, special[day], dur) if day in special else default
+            base = day * MINUTES_PER_DAY
+            reach = (base + rules.work_start + out, base + rules.evening_end - back - dur)
+            free = special[day] if day in special else [(base, base + MINUTES_PER_DAY)]
+            mask[day] = (day in special or default) and _fits(rs, free, dur, reach)
         return mask
 
     def _add(self, visit, role, part, slot, lo, hi, dur, masks) -> None:

@@ -298,6 +298,35 @@ def current_days(problem: Problem, sessions: Sequence[Appointment]) -> list[Rout
     return out
 
 
+def evening_rows(
+    problem: Problem,
+    calendar: Calendar,
+    evenings_used: dict[tuple[str, tuple[int, int]], int],
+) -> Limits:
+    """The weekly evenings as rows over day columns: a team member's column back home after
+    ``work_end`` (its last visit's end plus the drive home) uses one of the ISO week's
+    ``max_evenings_per_week``, less ``evenings_used`` (by (person, ISO week)). Columns whose
+    visits are session parts are timed by their sessions (:func:`part_of`)."""
+    rules = problem.rules
+    t = problem.travel
+
+    def usage(col: RouteColumn) -> list[tuple[Hashable, float]]:
+        if problem.people[col.person].role is not Role.TEAM:
+            return []
+        part = part_of(col.visits[-1])
+        last = problem.visits[part[0] if part else col.visits[-1]]
+        back = col.starts[-1] + last.duration_min + t.min(last.org, base_id(col.person))
+        if back - col.day * MINUTES_PER_DAY <= rules.work_end:
+            return []
+        return [(("evenings", col.person, calendar.iso_week(col.day)), 1.0)]
+
+    def room(key: Hashable) -> float:
+        _, person, week = key
+        return max(0, rules.max_evenings_per_week - evenings_used.get((person, week), 0))
+
+    return Limits(usage, room)
+
+
 @dataclass(frozen=True)
 class LagLinks:
     """The lag rule as rows of the round's master, for the organisations whose session may
@@ -380,7 +409,8 @@ def part_rows(
     - with ``links``, the lag rows of :class:`LagLinks` (over part, intake and training
       columns)."""
     rules = problem.rules
-    t = problem.travel
+    evenings = evening_rows(problem, calendar, evenings_used)
+    evening = evenings.usage
 
     def usage(col: RouteColumn) -> list[tuple[Hashable, float]]:
         out: list[tuple[Hashable, float]] = []
@@ -392,7 +422,7 @@ def part_rows(
             elif links is not None:
                 out += _lag_keys(problem, links, problem.visits[v], col.day, session=False)
         if not parts:
-            return out
+            return out + evening(col)
         role = parts[0][0][1]
         sign = 1.0 if role is Role.TEAM else -1.0
         out += [(("same", v, s), sign) for (v, _), s in parts]
@@ -402,11 +432,7 @@ def part_rows(
         if links is not None:
             for (v, _), _s in parts:
                 out += _lag_keys(problem, links, problem.visits[v], col.day, session=True)
-        last = problem.visits[parts[-1][0][0]]
-        back = col.starts[-1] + last.duration_min + t.min(last.org, base_id(col.person))
-        if back - col.day * MINUTES_PER_DAY > rules.work_end:
-            out.append((("evenings", col.person, week), 1.0))
-        return out
+        return out + evening(col)
 
     def room(key: Hashable) -> float | None:
         kind = key[0]
@@ -417,7 +443,7 @@ def part_rows(
         _, person, week = key
         if kind == "sessions":
             return max(0, rules.max_sessions_per_week - sessions_used.get((person, week), 0))
-        return max(0, rules.max_evenings_per_week - evenings_used.get((person, week), 0))
+        return evenings.room(key)
 
     def floor(key: Hashable) -> float | None:
         return 0.0 if key[0] == "same" else None

@@ -52,6 +52,8 @@ from optimizer.solve.dayroutes import (
     RouteColumn,
     build_instance,
     enumerate_routes,
+    route_cost,
+    time_route,
 )
 from optimizer.solve.greedy import greedy_intakes, greedy_later
 from optimizer.solve.hosted import (
@@ -70,6 +72,7 @@ from optimizer.solve.session_days import (
     LagLinks,
     SessionDaySettings,
     current_days,
+    evening_rows,
     lag_links,
     option_windows,
     part_of,
@@ -79,7 +82,7 @@ from optimizer.solve.session_days import (
     session_options,
     with_hosted,
 )
-from optimizer.solve.slots import Calendar, StartRange, start_ranges
+from optimizer.solve.slots import Calendar, StartRange, spread_order, start_ranges
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 SESSION_ROOM_DAYS = 56
@@ -158,7 +161,7 @@ def solve(
     if method == "greedy":
         stage1 = greedy_intakes(inst)
     else:
-        columns = enumerate_routes(inst, settings.enumeration)
+        columns = enumerate_routes(inst, settings.enumeration) + late_columns(inst)
         baseline = greedy_intakes(inst).chosen
         report(stage="routes", routes=len(columns))
         budget = _Budget(began, time_limit, settings)
@@ -172,6 +175,7 @@ def solve(
             on_improvement=lambda obj, bound: report(stage="intakes", objective=obj, bound=bound),
             start_routes=baseline,
             search=settings.neighbourhood_search,
+            limits=evening_rows(problem, cal, _pin_evenings(problem)),
         )
     appointments = list(problem.pins)
     for col in stage1.chosen:
@@ -263,16 +267,71 @@ def intake_instance(
 ) -> IntakeInstance:
     """The intake stage's instance: the intakes among ``todo`` with their start ranges (less
     the room their session and trainings need before the deadline), the team members and
-    their usable days (``blocked``: person -> day indices already taken)."""
+    their usable days (``blocked``: person -> day indices already taken).
+
+    An intake whose cut leaves no day on which some team member can time it alone (back home
+    by 23:00: :func:`late_columns` plans it with an evening) gets the next, looser cut
+    (:func:`_room_for_later_stages`): an intake too late for its training's window still lets
+    its session be planned, where no intake loses all three."""
     intakes = [v for v in todo if v.stage is Stage.INTAKE]
     by_org: dict[str, list[Visit]] = defaultdict(list)
     for v in todo:
         by_org[v.org].append(v)
-    intake_ranges = [
-        _room_for_later_stages(problem, v, ranges[v.id], by_org[v.org]) for v in intakes
-    ]
+    cuts = [_room_for_later_stages(problem, v, ranges[v.id], by_org[v.org]) for v in intakes]
     team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
-    return build_instance(problem, intakes, intake_ranges, team, blocked, cal)
+    inst = build_instance(problem, intakes, [c[0] for c in cuts], team, blocked, cal)
+    level = [0] * len(intakes)
+    while True:
+        looser = [
+            i
+            for i, c in enumerate(cuts)
+            if level[i] + 1 < len(c) and not _timeable(inst, i, problem.rules.evening_end)
+        ]
+        if not looser:
+            return inst
+        for i in looser:
+            level[i] += 1
+        inst = replace(inst, ranges=[c[k] for c, k in zip(cuts, level, strict=True)])
+
+
+def _timeable(inst: IntakeInstance, i: int, end: int | None = None) -> bool:
+    """Whether some team member can do the instance's intake ``i`` alone on one of its days,
+    back home by ``end`` (minute of the day; default ``work_end``)."""
+    return any(
+        inst.usable[p][day] and time_route(inst, p, day, (i,), end) is not None
+        for day in inst.ranges[i]
+        for p in inst.persons
+    )
+
+
+LATE_DAYS_PER_PERSON = 20
+"""Days (spread over its window) on which :func:`late_columns` offers an intake per person."""
+
+
+def late_columns(inst: IntakeInstance) -> list[RouteColumn]:
+    """One-intake days back home after ``work_end`` (an evening, by 23:00) for the intakes that
+    no team member can do alone by ``work_end`` on any of their days, e.g. a mayor free only at
+    15:30 two hours from every team member's home. The day routes of
+    :func:`~optimizer.solve.dayroutes.enumerate_routes` end by ``work_end``; these count
+    against the weekly evenings (:func:`~optimizer.solve.session_days.evening_rows`)."""
+    end = inst.problem.rules.evening_end
+    out = []
+    for i, visit in enumerate(inst.visits):
+        if _timeable(inst, i):
+            continue
+        for person in inst.persons:
+            days = [d for d in sorted(inst.ranges[i]) if inst.usable[person][d]]
+            found = 0
+            for day in spread_order(days, LATE_DAYS_PER_PERSON, len(days) or 1, i):
+                starts = time_route(inst, person, day, (i,), end)
+                if starts is None:
+                    continue
+                travel, metres = route_cost(inst, person, (i,))
+                out.append(RouteColumn(person, day, (visit.id,), starts, travel, metres))
+                found += 1
+                if found >= LATE_DAYS_PER_PERSON:
+                    break
+    return out
 
 
 class _Budget:
@@ -438,7 +497,7 @@ def _replan_around_sessions(
         )
         visits += part_visits(problem, sessions)
         start += current_days(problem, sessions)
-        limits = part_rows(problem, cal, ctx.evenings_used, ctx.sessions_used, links)
+        limits = part_rows(problem, cal, _pin_evenings(problem), ctx.sessions_used, links)
     result = solve_intakes(
         visits,
         columns,
@@ -631,46 +690,59 @@ def _pinned_days(problem: Problem) -> dict[str, set[int]]:
 
 def _room_for_later_stages(
     problem: Problem, visit: Visit, ranges: dict[int, list[StartRange]], todo: Sequence[Visit]
-) -> dict[int, list[StartRange]]:
-    """The intake's days, cut so that its session (and training) still fit after it.
+) -> list[dict[int, list[StartRange]]]:
+    """The intake's days, cut so that its session (and training) still fit after it: the cuts
+    from the tightest to none, each with days left.
 
-    A pinned session fixes the intake's period by the lag rule. With a required session the
-    intake is at least ``SESSION_ROOM_DAYS`` before the deadline;
-    with a training whose requested window closes, early enough that intake + 28 days
-    (session) + 14 days (training) + ``TRAINING_ROOM_DAYS`` falls inside the window. If no day
-    is left the cut is dropped (the later stage then says why it cannot follow).
+    A pinned session fixes the intake's period by the lag rule (the only cut). With a
+    required session the intake is at least ``SESSION_ROOM_DAYS`` before the deadline; with a
+    training whose requested window closes, first early enough that intake + 28 days
+    (session) + 14 days (training) + ``TRAINING_ROOM_DAYS`` falls inside the window, then
+    without that room (the session and the training each exactly at their lag). Without days
+    left no cut applies (the later stage then says why it cannot follow).
     """
     rules = problem.rules
     pinned = {a.stage: a.start // MINUTES_PER_DAY for a in problem.pins if a.org == visit.org}
     if Stage.SESSION in pinned:
         day = pinned[Stage.SESSION]
         lo, hi = day - rules.session_lag_max_days, day - rules.session_lag_min_days
-        return {d: r for d, r in ranges.items() if lo <= d <= hi}
+        return [{d: r for d, r in ranges.items() if lo <= d <= hi}]
     later = {v.stage: v for v in todo if v.org == visit.org and v.stage is not Stage.INTAKE}
     if Stage.SESSION not in later:
-        return ranges
-    last = (rules.deadline - problem.horizon_start).days - SESSION_ROOM_DAYS
+        return [ranges]
+    lasts = [(rules.deadline - problem.horizon_start).days - SESSION_ROOM_DAYS]
     training = later.get(Stage.TRAINING)
     if training is not None and training.latest is not None:
-        lags = rules.session_lag_min_days + rules.training_lag_min_days + TRAINING_ROOM_DAYS
-        last = min(last, (training.latest - problem.horizon_start).days - lags)
-    kept = {d: r for d, r in ranges.items() if d <= last}
-    return kept or ranges
+        lags = rules.session_lag_min_days + rules.training_lag_min_days
+        closes = (training.latest - problem.horizon_start).days
+        lasts[:0] = [min(lasts[0], closes - lags - room) for room in (TRAINING_ROOM_DAYS, 0)]
+    cuts = [kept for last in lasts if (kept := {d: r for d, r in ranges.items() if d <= last})]
+    return [*cuts, ranges]
+
+
+def _pin_evenings(
+    problem: Problem, appointments: Sequence[Appointment] | None = None
+) -> dict[tuple[str, tuple[int, int]], int]:
+    """(team member, ISO week) -> evenings (days back home after ``work_end``) that the
+    ``appointments`` (default: the pins) already use."""
+    evenings: dict = defaultdict(int)
+    for route in day_routes(problem, problem.pins if appointments is None else appointments):
+        week = route.day.isocalendar()[:2]
+        late = route.back_home - problem.axis.at(route.day, 0) > problem.rules.work_end
+        if late and problem.people[route.person].role is Role.TEAM:
+            evenings[(route.person, week)] += 1
+    return dict(evenings)
 
 
 def _later_context(
     problem: Problem, appointments: Sequence[Appointment], blocked: dict[str, set[int]]
 ) -> LaterContext:
     """Intake and pinned-session days, taken person-days, and the evenings and sessions
-    already used per person and ISO week (by pins; intake routes end by ``work_end``)."""
+    already used per person and ISO week (by pins and the intakes' days: those of
+    :func:`late_columns` end after ``work_end``)."""
     intake_day, session_day, training_day = {}, {}, {}
-    evenings: dict = defaultdict(int)
+    evenings = _pin_evenings(problem, appointments)
     sessions: dict = defaultdict(int)
-    for route in day_routes(problem, problem.pins):
-        week = route.day.isocalendar()[:2]
-        late = route.back_home - problem.axis.at(route.day, 0) > problem.rules.work_end
-        if late and problem.people[route.person].role is Role.TEAM:
-            evenings[(route.person, week)] += 1
     for appt in appointments:
         day = appt.start // MINUTES_PER_DAY
         if appt.stage is Stage.INTAKE:
@@ -683,9 +755,7 @@ def _later_context(
             for p in appt.people:
                 if problem.people[p].role is Role.TRAINER:
                     sessions[(p, week)] += 1
-    return LaterContext(
-        intake_day, session_day, training_day, blocked, dict(evenings), dict(sessions)
-    )
+    return LaterContext(intake_day, session_day, training_day, blocked, evenings, dict(sessions))
 
 
 def _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2) -> tuple[Unplanned, ...]:
