@@ -1084,21 +1084,37 @@ def why_paragraphs(results: dict[str, dict | None]) -> list[str]:
                 "on the day of a nearby council's session, that session 28-182 days after its "
                 "own intake, the first intakes chosen knowing that: a model that plans "
                 "intakes and sessions together (dates linked by the lag rows), which the "
-                "stage decomposition does not have.",
+                "stage decomposition does not have. The re-planning round can link the dates "
+                "of the intakes and sessions it plans again by such rows "
+                "(`SessionDaySettings.lag_rows`); its master's LP then drops (48,124 to "
+                "47,738 minutes on the round's inputs of a 60 s example plan) but HiGHS finds "
+                "less within the round's time (48,246 against 48,256 in 85 s, tight 54,189 "
+                "against 53,300; session 7, docs/planner.md), so it is off.",
                 "",
             ]
     tight_g = _first(rows, variant="tight", method="greedy")
     tight = _first(rows, variant="tight", method="exact", time_limit_s=300.0)
     if tight_g and tight:
-        out += [
+        text = (
             "On the tight variant the comparison of travel understates the planner: it also "
             f"plans {tight_g['unplanned'] - tight['unplanned']} more visits than the baseline "
             f"({tight['unplanned']} unplanned against {tight_g['unplanned']}), and every visit "
             "planned adds travel. The intake stage, solved first and for travel alone, can "
             "pick intake dates that leave later visits no room; on a scarce team that is the "
-            "decomposition's main weakness.",
-            "",
-        ]
+            "decomposition's main weakness. Since session 7 an intake is kept early enough for "
+            "its training's window where some team member can make such a day (with an "
+            "evening if need be), and a session is tried first on the days that leave its "
+            "training room (docs/planner.md, stage 1)."
+        )
+        tight_bound = full_bound(results, "tight")
+        if tight_bound is not None:
+            text += (
+                f" The full-problem LP leaves {_n(tight_bound['unplanned_lp'])} visits out "
+                "(trainings whose organisation has no day a trainer can make in their "
+                "requested window); each visit more that a plan leaves out costs 100,000, so "
+                "the tight gap in objective units is mostly that count."
+            )
+        out += [text, ""]
     out += _tight_intake_paragraph(rows)
     if fast:
         cold = max(_num(r.get("cold_build_s")) or 0 for r in rows if r["variant"] == "example")

@@ -19,7 +19,10 @@ optimum of (R) is <= the objective of every valid plan, and so is the optimum of
    (:func:`optimizer.solve.slots.start_ranges`: working days, office hours / afternoon /
    evening, council days, recess, the mayor's busy blocks for intakes, explicit availability,
    the deadline, the requested window) on which the person is free for some start in it
-   (``Person.available``/``unavailable``), (b) all its nodes share such a day, (c) no two
+   (``Person.available``/``unavailable``) that they can reach from home at or after
+   ``work_start`` and leave in time to be home by ``evening_end``, within
+   ``max_work_min_per_day`` (least travel over any chain of legs, :func:`shortest_paths`),
+   (b) all its nodes share such a day, (c) no two
    nodes belong to one organisation (an intake and its session are >= 28 days apart, a
    session and its training >= 14 days; a team member never does a training, a trainer never
    an intake), (d) the
