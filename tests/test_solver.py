@@ -143,6 +143,31 @@ def test_an_intake_too_late_for_its_training_still_gets_its_session():
     assert [u.visit_id for u in plan.unplanned] == ["GM0344:training"]
 
 
+def test_an_intake_leaves_its_session_a_day_before_the_recess_that_its_training_needs():
+    """Utrecht's training must be by 30 April 2023 and its council is in recess from 18 March
+    to 16 April, so its session must be by 17 March and its intake by 17 February. Its
+    mayor is free on 1 February and 3 March; Zeist's only on 3 March, so a route of both
+    that day would be cheaper, and would leave the training no day."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0355"],
+        people=["T1", "R1"],
+        sessions=("GM0344",),
+        trainings={"GM0344": (date(2023, 3, 1), date(2023, 4, 30))},
+        recess={"midden": ((date(2023, 3, 18), date(2023, 4, 16)),)},
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-02-01", "09:00", "13:00"), ("2023-03-03", "09:00", "13:00"),
+        ("2023-03-08", "13:00", "17:00"), ("2023-04-20", "13:00", "17:00"),
+        ("2023-03-27", "09:00", "17:00"),
+    )  # fmt: skip
+    problem = with_available(problem, "GM0355", ("2023-03-03", "09:00", "13:00"))
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:intake") == date(2023, 2, 1)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 3, 8)
+    assert day_of(problem, plan, "GM0344:training") == date(2023, 3, 27)
+    assert not plan.unplanned
+
+
 def _late_intakes(days: dict[str, str]) -> Problem:
     """Mayors free only from 15:30 to 17:00 (one day each, ``days``: org -> ISO date), and
     T2 lives in Groningen, about two hours away: each intake is a day back after 17:30."""

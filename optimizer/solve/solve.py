@@ -277,7 +277,12 @@ def intake_instance(
     by_org: dict[str, list[Visit]] = defaultdict(list)
     for v in todo:
         by_org[v.org].append(v)
-    cuts = [_room_for_later_stages(problem, v, ranges[v.id], by_org[v.org]) for v in intakes]
+    cuts = [
+        _room_for_later_stages(
+            problem, v, ranges[v.id], by_org[v.org], ranges.get(Visit.make_id(v.org, Stage.SESSION))
+        )
+        for v in intakes
+    ]
     team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
     inst = build_instance(problem, intakes, [c[0] for c in cuts], team, blocked, cal)
     level = [0] * len(intakes)
@@ -689,7 +694,11 @@ def _pinned_days(problem: Problem) -> dict[str, set[int]]:
 
 
 def _room_for_later_stages(
-    problem: Problem, visit: Visit, ranges: dict[int, list[StartRange]], todo: Sequence[Visit]
+    problem: Problem,
+    visit: Visit,
+    ranges: dict[int, list[StartRange]],
+    todo: Sequence[Visit],
+    session_ranges: dict[int, list[StartRange]] | None = None,
 ) -> list[dict[int, list[StartRange]]]:
     """The intake's days, cut so that its session (and training) still fit after it: the cuts
     from the tightest to none, each with days left.
@@ -698,8 +707,11 @@ def _room_for_later_stages(
     required session the intake is at least ``SESSION_ROOM_DAYS`` before the deadline; with a
     training whose requested window closes, first early enough that intake + 28 days
     (session) + 14 days (training) + ``TRAINING_ROOM_DAYS`` falls inside the window, then
-    without that room (the session and the training each exactly at their lag). Without days
-    left no cut applies (the later stage then says why it cannot follow).
+    without that room (the session and the training each exactly at their lag). With
+    ``session_ranges`` (the session's start ranges by day) the session's day is the latest
+    one it can have before that point, not any: a council recess just before the training's
+    window closes moves the intake earlier. Without days left no cut applies (the later stage
+    then says why it cannot follow).
     """
     rules = problem.rules
     pinned = {a.stage: a.start // MINUTES_PER_DAY for a in problem.pins if a.org == visit.org}
@@ -713,9 +725,12 @@ def _room_for_later_stages(
     lasts = [(rules.deadline - problem.horizon_start).days - SESSION_ROOM_DAYS]
     training = later.get(Stage.TRAINING)
     if training is not None and training.latest is not None:
-        lags = rules.session_lag_min_days + rules.training_lag_min_days
         closes = (training.latest - problem.horizon_start).days
-        lasts[:0] = [min(lasts[0], closes - lags - room) for room in (TRAINING_ROOM_DAYS, 0)]
+        for room in (0, TRAINING_ROOM_DAYS):  # each inserted in front: the slack's cut first
+            session = closes - rules.training_lag_min_days - room
+            if session_ranges is not None:
+                session = max((d for d in session_ranges if d <= session), default=-1)
+            lasts.insert(0, min(lasts[-1], session - rules.session_lag_min_days))
     cuts = [kept for last in lasts if (kept := {d: r for d, r in ranges.items() if d <= last})]
     return [*cuts, ranges]
 
