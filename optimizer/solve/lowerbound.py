@@ -167,10 +167,7 @@ def _person_free_days(person: Person, n_days: int) -> tuple[bool, dict[int, list
 
 
 def _fits(
-    ranges: list[tuple[int, int]],
-    free: list[Interval],
-    dur: int,
-    reach: tuple[int, int] = (0, 1 << 40),
+    ranges: list[tuple[int, int]], free: list[Interval], dur: int, reach: tuple[int, int]
 ) -> bool:
     """Some start in ``ranges`` and in ``reach`` (earliest, latest start minute) gives
     ``[s, s + dur)`` inside one free interval."""
