@@ -12,6 +12,8 @@ import pytest
 import optimizer.solve.solve as solve_module
 from optimizer.domain import OrgCalendar, Plan, Problem, Rules, Stage
 from optimizer.plan.validate import validate
+from optimizer.solve.reserve import session_reservations
+from optimizer.solve.slots import Calendar, start_ranges
 from optimizer.solve.solve import SolveSettings, solve
 from tests.factories import at, tiny_problem, with_calendar, with_person
 
@@ -140,7 +142,10 @@ def test_an_intake_too_late_for_its_training_still_gets_its_session():
     plan = solved(problem)
     assert day_of(problem, plan, "GM0344:intake") == date(2023, 3, 1)
     assert day_of(problem, plan, "GM0344:session") in {date(2023, 4, 3), date(2023, 4, 4)}
-    assert [u.visit_id for u in plan.unplanned] == ["GM0344:training"]
+    (left,) = plan.unplanned
+    assert left.visit_id == "GM0344:training"
+    assert "council session of Utrecht (GM0344) is on 2023-04-0" in left.reason
+    assert "after its requested window closes on 2023-03-31" in left.reason
 
 
 def test_an_intake_leaves_its_session_a_day_before_the_recess_that_its_training_needs():
@@ -166,6 +171,56 @@ def test_an_intake_leaves_its_session_a_day_before_the_recess_that_its_training_
     assert day_of(problem, plan, "GM0344:session") == date(2023, 3, 8)
     assert day_of(problem, plan, "GM0344:training") == date(2023, 3, 27)
     assert not plan.unplanned
+
+
+def _scarce_session_day() -> Problem:
+    """Utrecht's training must be by 31 March 2023, so its session by 17 March: its council
+    is free for it only on 8 March (and on 27 March and 10 May, too late), and T1 is the only
+    team member. Zeist and Amersfoort are free on 8 March, Zeist also on 15 March and
+    Amersfoort on 22 March: one route of both on 8 March is cheaper than two days."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0355", "GM0307"],
+        people=["T1", "R1"],
+        sessions=("GM0344",),
+        trainings={"GM0344": (date(2023, 3, 1), date(2023, 3, 31))},
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-02-01", "09:00", "12:00"), ("2023-03-08", "13:00", "17:00"),
+        ("2023-03-27", "09:00", "17:00"), ("2023-05-10", "13:00", "17:00"),
+    )  # fmt: skip
+    problem = with_available(
+        problem, "GM0355", ("2023-03-08", "09:00", "17:00"), ("2023-03-15", "09:00", "17:00")
+    )
+    return with_available(
+        problem, "GM0307", ("2023-03-08", "09:00", "17:00"), ("2023-03-22", "09:00", "17:00")
+    )
+
+
+def test_the_only_day_left_for_a_session_before_its_training_is_kept_free_of_intakes():
+    """Without the reservation stage 1 gives T1's 8 March to Zeist and Amersfoort, the
+    session goes to 10 May and the training is lost."""
+    problem = _scarce_session_day()
+    cal = Calendar.of(problem)
+    todo = list(problem.visits.values())
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    (reserved,) = session_reservations(problem, ranges, todo, {})
+    assert (reserved.org, reserved.person) == ("GM0344", "T1")
+    assert problem.axis.date_of_day(reserved.day) == date(2023, 3, 8)
+    plan = solved(problem)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 3, 8)
+    assert day_of(problem, plan, "GM0344:training") == date(2023, 3, 27)
+    assert not plan.unplanned
+
+
+def test_a_session_with_many_days_before_its_training_gets_no_reserved_day():
+    problem = tiny_problem(
+        orgs=["GM0344"], sessions=("GM0344",),
+        trainings={"GM0344": (date(2023, 3, 1), date(2023, 6, 30))},
+    )  # fmt: skip
+    cal = Calendar.of(problem)
+    todo = list(problem.visits.values())
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    assert session_reservations(problem, ranges, todo, {}) == []
 
 
 def _late_intakes(days: dict[str, str]) -> Problem:

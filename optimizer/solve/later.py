@@ -25,11 +25,11 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit, base_id
+from optimizer.domain import Appointment, Problem, Role, Rules, Skill, Stage, Visit, base_id
 from optimizer.solve import objective
 from optimizer.solve.mip import MipResult, SparseMip
 from optimizer.solve.slots import (
@@ -100,6 +100,9 @@ class LaterContext:
     """Person -> day indices already taken (intake routes, pins)."""
     evenings_used: dict[tuple[str, tuple[int, int]], int]
     sessions_used: dict[tuple[str, tuple[int, int]], int]
+    reserved: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Organisation code -> (team member, day index) kept free of intakes for its session
+    (:mod:`~optimizer.solve.reserve`): offered with every session trainer who can make it."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def is_evening(problem: Problem, person: str, org: str, start: int, dur: int) ->
     )
 
 
-def _first_start(
+def first_start(
     problem: Problem,
     people: Sequence[str],
     org: str,
@@ -206,13 +209,46 @@ def session_candidates(
                     [r for r in ranges[day] if r[0] - base >= EVENING_FROM],
                 )
                 for part in parts:
-                    start = _first_start(problem, (p, t), visit.org, day, part, visit.duration_min)
+                    start = first_start(problem, (p, t), visit.org, day, part, visit.duration_min)
                     if start is not None:
                         evening = is_evening(problem, p, visit.org, start, visit.duration_min)
                         out.append(Candidate((visit.id,), (start,), (p, t), day, cost, evening))
                 found += any(c.day == day and c.people == (p, t) for c in out[-2:])
                 if found >= settings.days_per_visit:
                     break
+    if visit.org in ctx.reserved:
+        out += _reserved_candidates(problem, visit, ranges, ctx, trainers, out)
+    return out
+
+
+def _reserved_candidates(
+    problem: Problem,
+    visit: Visit,
+    ranges: dict[int, list[StartRange]],
+    ctx: LaterContext,
+    trainers: Sequence[str],
+    offered: Sequence[Candidate],
+) -> list[Candidate]:
+    """``visit``'s (a session's) candidates on its reserved day with its reserved team member
+    and every session trainer who can make it, less those already ``offered``."""
+    person, day = ctx.reserved[visit.org]
+    intake = ctx.intake_day.get(visit.org)
+    rules = problem.rules
+    if day not in ranges or intake is None:
+        return []
+    if not intake + rules.session_lag_min_days <= day <= intake + rules.session_lag_max_days:
+        return []
+    seen = {(c.people, c.day, c.starts) for c in offered}
+    out = []
+    for t in trainers:
+        if day in ctx.blocked.get(t, set()) or day in ctx.blocked.get(person, set()):
+            continue
+        start = first_start(problem, (person, t), visit.org, day, ranges[day], visit.duration_min)
+        if start is None or ((person, t), day, (start,)) in seen:
+            continue
+        cost = round_trip(problem, person, visit.org) + round_trip(problem, t, visit.org)
+        evening = is_evening(problem, person, visit.org, start, visit.duration_min)
+        out.append(Candidate((visit.id,), (start,), (person, t), day, cost, evening))
     return out
 
 
@@ -259,7 +295,7 @@ def training_candidates(
         cost = round_trip(problem, t, visit.org)
         free = [d for d in days if d not in ctx.blocked.get(t, ())]
         for day in spread_order(free, settings.days_per_visit, settings.max_days_tried, 0):
-            start = _first_start(problem, (t,), visit.org, day, ranges[day], visit.duration_min)
+            start = first_start(problem, (t,), visit.org, day, ranges[day], visit.duration_min)
             if start is not None:
                 out.append(Candidate((visit.id,), (start,), (t,), day, cost, False))
                 if sum(c.people == (t,) for c in out) >= settings.days_per_visit:
@@ -345,27 +381,26 @@ def solve_later(
         room = rules.max_sessions_per_week - ctx.sessions_used.get(key, 0)
         mip.add_row(terms, ub=max(room, 0))
     day_of = {var: c.day for var, c in var_of}
-    big_m = calendar.n_days + rules.training_lag_min_days
+    sessions_by: dict[int, list[int]] = {}
     for visit in trainings:
         session = session_of_org.get(visit.org)
         if session is None or visit.org in ctx.session_day:
             continue
-        t_vars, s_vars = by_visit[visit.id], by_visit[session.id]
-        # a training only if the session is planned ...
-        mip.add_row([(v, 1.0) for v in t_vars] + [(v, -1.0) for v in s_vars], ub=0)
-        # ... and at least the lag after it: sum d*z - sum d*y + M*u >= lag
-        terms = [(v, float(day_of[v])) for v in t_vars] + [(v, -float(day_of[v])) for v in s_vars]
-        mip.add_row(terms + [(slack[visit.id], float(big_m))], lb=rules.training_lag_min_days)
+        sessions_by |= add_lag_rows(mip, by_visit[visit.id], by_visit[session.id], day_of, rules)
     n_cand = len(var_of)
     counts = {vid: len(v) for vid, v in by_visit.items()}
     if not slack:
         return LaterSolution([], [], None, 0, {})
+    values = _start_values(mip.n_vars, var_of, slack, start)
+    if values is not None:
+        for var, upto in sessions_by.items():
+            values[var] = min(1.0, float(values[np.asarray(upto, dtype=np.int64)].sum()))
     result = mip.solve(
         time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
         seed=seed,
-        start=_start_values(mip.n_vars, var_of, slack, start),
+        start=values,
         keep=settings.keep_candidates,
-        protect=slack.values(),
+        protect=[*slack.values(), *sessions_by],
         groups=by_visit.values(),
     )
     if not result.feasible:
@@ -373,6 +408,45 @@ def solve_later(
     chosen = [c for var, c in var_of if result.values[var] > 0.5]
     unplanned = [vid for vid, var in slack.items() if result.values[var] > 0.5]
     return LaterSolution(chosen, unplanned, result, n_cand, counts)
+
+
+def add_lag_rows(
+    mip: SparseMip,
+    training_vars: Sequence[int],
+    session_vars: Sequence[int],
+    day_of: dict[int, int],
+    rules: Rules,
+) -> dict[int, list[int]]:
+    """The training lag as rows of ``mip``: for each day ``d`` a training candidate is on,
+    the training's candidates on or before ``d`` sum to at most the session's candidates on
+    or before ``d - training_lag_min_days``. A training is then planned only with its
+    session, at least the lag after it (take ``d`` = its day), and every such pair keeps
+    every row. The session's sums are continuous variables ``c_k`` chained day by day
+    (``c_k <= c_(k-1) + `` the session's candidates between the two days), so each session
+    candidate has one entry, not one per day. Returns the chain variables, each with the
+    session candidates it may sum (to give a start its values).
+
+    This time-indexed form of the precedence replaced one big-M row over the days' sums
+    (``sum d*z - sum d*y + M*u >= lag``), whose LP lets a fraction of a late session pay
+    for an early training. On stage 2 of a tight national 60 s plan (inputs replayed, one run
+    each) the big-M model left one training more out after 10 and 20 s and planned it after
+    45 s."""
+    lag = rules.training_lag_min_days
+    by_day = sorted(session_vars, key=lambda v: day_of[v])
+    chain: dict[int, list[int]] = {}
+    previous, taken = None, 0
+    for day in sorted({day_of[v] for v in training_vars}):
+        upto = taken
+        while upto < len(by_day) and day_of[by_day[upto]] <= day - lag:
+            upto += 1
+        var = mip.add_var(0.0, integer=False)
+        terms = [(var, 1.0)] + [(v, -1.0) for v in by_day[taken:upto]]
+        mip.add_row(terms + ([(previous, -1.0)] if previous is not None else []), ub=0)
+        trainings = [(v, 1.0) for v in training_vars if day_of[v] <= day]
+        mip.add_row([*trainings, (var, -1.0)], ub=0)
+        chain[var] = by_day[:upto]
+        previous, taken = var, upto
+    return chain
 
 
 def _part(ranges: Sequence[StartRange], day: int, evening: bool) -> list[StartRange]:

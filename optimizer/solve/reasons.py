@@ -51,6 +51,8 @@ def explain(
     if window is not None:
         first, last = (cal.dates[min(max(w, 0), cal.n_days - 1)] for w in window)
         period = f"between {_fmt(first)} and {_fmt(min(last, deadline))}"
+    if not days and visit.stage is Stage.TRAINING and window is not None:
+        return _too_late_for_training(problem, visit, cal, name, window)
     if not days:
         return _no_free_moment(problem, visit, cal, name, period, window)
     if n_candidates == 0:
@@ -67,6 +69,21 @@ def explain(
         f"{name} has {n_candidates} possible appointment(s) {period}, but every one of them "
         "clashes with visits the plan needs more (the people's days and weekly limits are full)"
     )
+
+
+def _too_late_for_training(
+    problem: Problem, visit: Visit, cal: Calendar, name: str, window: tuple[int, int]
+) -> str:
+    """A training whose session leaves it no free day: the lag after the session runs past
+    the requested window, or the organisation is not free after it."""
+    lag = problem.rules.training_lag_min_days
+    session = cal.dates[min(max(window[0] - lag, 0), cal.n_days - 1)]
+    first = cal.dates[min(max(window[0], 0), cal.n_days - 1)]
+    said = f"the council session of {name} is on {_fmt(session)}, and the training must be "
+    said += f"at least {lag} days after it, from {_fmt(first)}"
+    if visit.latest is not None and visit.latest < first:
+        return f"{said}: after its requested window closes on {_fmt(visit.latest)}"
+    return f"{said}; {name} has no availability from then in office hours on a working day"
 
 
 def _no_free_moment(

@@ -68,6 +68,7 @@ from optimizer.solve.hosted import (
 from optimizer.solve.intakes import solve_intakes
 from optimizer.solve.later import LaterContext, LaterSettings, solve_later
 from optimizer.solve.reasons import explain
+from optimizer.solve.reserve import Reservation, session_reservations
 from optimizer.solve.session_days import (
     LagLinks,
     SessionDaySettings,
@@ -153,9 +154,10 @@ def solve(
     todo = [v for v in problem.visits.values() if v.id not in pins]
     ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
     blocked = _pinned_days(problem)
+    reserved = session_reservations(problem, ranges, todo, blocked)
     report(stage="windows")
 
-    inst = intake_instance(problem, cal, todo, ranges, blocked)
+    inst = intake_instance(problem, cal, todo, ranges, blocked, reserved)
     intakes = inst.visits
     columns: list = []
     if method == "greedy":
@@ -186,6 +188,7 @@ def solve(
     report(stage="intakes-done", planned=len(appointments))
 
     ctx = _later_context(problem, appointments, blocked)
+    ctx.reserved.update({r.org: (r.person, r.day) for r in reserved})
     sessions = [v for v in todo if v.stage is Stage.SESSION]
     trainings = [v for v in todo if v.stage is Stage.TRAINING]
     baseline2 = greedy_later(problem, cal, sessions, trainings, ranges, ctx, settings.later)
@@ -238,8 +241,8 @@ def solve(
         report(stage="hosting-done")
     appointments += later_appts
 
+    unplanned = _explain_all(problem, cal, ranges, todo, appointments, ctx, stage1, stage2)
     planned = {a.visit_id for a in appointments}
-    unplanned = _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2)
     routes = day_routes(problem, appointments)
     travel = sum(r.travel_min for r in routes)
     penalty = sum(objective.unplanned_penalty(problem.visits[u.visit_id]) for u in unplanned)
@@ -264,10 +267,12 @@ def intake_instance(
     todo: Sequence[Visit],
     ranges: dict[str, dict[int, list[StartRange]]],
     blocked: dict[str, set[int]],
+    reserved: Sequence[Reservation] = (),
 ) -> IntakeInstance:
     """The intake stage's instance: the intakes among ``todo`` with their start ranges (less
     the room their session and trainings need before the deadline), the team members and
-    their usable days (``blocked``: person -> day indices already taken).
+    their usable days (``blocked``: person -> day indices already taken; the ``reserved``
+    session days too, and a reserved session's intake is cut to 28 days before its day).
 
     An intake whose cut leaves no day on which some team member can time it alone (back home
     by 23:00: :func:`late_columns` plans it with an evening) gets the next, looser cut
@@ -277,14 +282,17 @@ def intake_instance(
     by_org: dict[str, list[Visit]] = defaultdict(list)
     for v in todo:
         by_org[v.org].append(v)
+    session_ranges = {v.org: ranges[v.id] for v in todo if v.stage is Stage.SESSION}
+    taken = {p: set(days) for p, days in blocked.items()}
+    for r in reserved:
+        session_ranges[r.org] = {r.day: session_ranges[r.org][r.day]}
+        taken.setdefault(r.person, set()).add(r.day)
     cuts = [
-        _room_for_later_stages(
-            problem, v, ranges[v.id], by_org[v.org], ranges.get(Visit.make_id(v.org, Stage.SESSION))
-        )
+        _room_for_later_stages(problem, v, ranges[v.id], by_org[v.org], session_ranges.get(v.org))
         for v in intakes
     ]
     team = sorted(p.id for p in problem.people.values() if p.role is Role.TEAM)
-    inst = build_instance(problem, intakes, [c[0] for c in cuts], team, blocked, cal)
+    inst = build_instance(problem, intakes, [c[0] for c in cuts], team, taken, cal)
     level = [0] * len(intakes)
     while True:
         looser = [
@@ -773,16 +781,18 @@ def _later_context(
     return LaterContext(intake_day, session_day, training_day, blocked, evenings, dict(sessions))
 
 
-def _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2) -> tuple[Unplanned, ...]:
-    """A reason for every visit that is neither pinned nor planned."""
+def _explain_all(
+    problem, cal, ranges, todo, appointments, ctx, stage1, stage2
+) -> tuple[Unplanned, ...]:
+    """A reason for every visit that is neither pinned nor planned (``appointments``: the
+    plan's, pins included)."""
     rules = problem.rules
     out = []
-    session_planned = {
-        problem.visits[v].org for v in planned if problem.visits[v].stage is Stage.SESSION
+    planned = {a.visit_id for a in appointments}
+    session_day = {
+        a.org: a.start // MINUTES_PER_DAY for a in appointments if a.stage is Stage.SESSION
     }
-    intake_planned = {
-        problem.visits[v].org for v in planned if problem.visits[v].stage is Stage.INTAKE
-    }
+    intake_planned = {a.org for a in appointments if a.stage is Stage.INTAKE}
     session_orgs = {v.org for v in problem.visits.values() if v.stage is Stage.SESSION}
     for visit in todo:
         if visit.id in planned:
@@ -798,7 +808,9 @@ def _explain_all(problem, cal, ranges, todo, planned, ctx, stage1, stage2) -> tu
                 window = (day + rules.session_lag_min_days, day + rules.session_lag_max_days)
             n = stage2.candidates_of.get(visit.id, 0)
         else:
-            prerequisite = visit.org not in session_orgs or visit.org in session_planned
+            prerequisite = visit.org not in session_orgs or visit.org in session_day
+            if visit.org in session_day:
+                window = (session_day[visit.org] + rules.training_lag_min_days, cal.n_days - 1)
             n = stage2.candidates_of.get(visit.id, 0)
         reason = explain(
             problem,
