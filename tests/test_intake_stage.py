@@ -18,14 +18,15 @@ from optimizer.solve import objective
 from optimizer.solve.dayroutes import EnumerationSettings, enumerate_routes
 from optimizer.solve.greedy import greedy_intakes
 from optimizer.solve.intakes import _full_model, column_cost
+from optimizer.solve.reserve import session_reservations
 from optimizer.solve.session_days import evening_rows
 from optimizer.solve.slots import Calendar, start_ranges
 from optimizer.solve.solve import _pinned_days, intake_instance, late_columns
 
 
 @pytest.fixture(scope="module")
-def tight_master(shared_data, tmp_path_factory):
-    """The tight variant's intake master (all enumerated routes) and the greedy routes."""
+def tight_problem(shared_data, tmp_path_factory):
+    """The tight variant, its visits' start ranges and its reserved session days."""
     folder = tmp_path_factory.mktemp("tight")
     problem = build_problem(
         national.variant_scenario(national.write_example_scenario(folder), "tight")
@@ -33,7 +34,30 @@ def tight_master(shared_data, tmp_path_factory):
     cal = Calendar.of(problem)
     todo = list(problem.visits.values())
     ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
-    inst = intake_instance(problem, cal, todo, ranges, _pinned_days(problem))
+    reserved = session_reservations(problem, ranges, todo, _pinned_days(problem))
+    return problem, cal, todo, ranges, reserved
+
+
+@pytest.mark.slow
+def test_enschedes_session_keeps_the_last_day_t3_can_give_it_before_its_recess(tight_problem):
+    """Enschede's training must be by 11 August 2023 (day 71), so its session by day 57;
+    its council's recess starts after day 50, no team member can make days 46-50 with a
+    session trainer, and only T3 its days 40-43. The planner keeps T3's day 43 free of
+    intakes. Six sessions of the tight variant have so few days (3-17 team-member days
+    each); every other has more than 40."""
+    problem, _, _, _, reserved = tight_problem
+    by_org = {r.org: (r.person, r.day) for r in reserved}
+    assert by_org["GM0153"] == ("T3", 43)
+    assert len(reserved) == 6
+    assert len({(r.person, r.day) for r in reserved}) == len(reserved)
+
+
+@pytest.fixture(scope="module")
+def tight_master(tight_problem):
+    """The tight variant's intake master (all enumerated routes, as the planner builds it)
+    and the greedy routes."""
+    problem, cal, todo, ranges, reserved = tight_problem
+    inst = intake_instance(problem, cal, todo, ranges, _pinned_days(problem), reserved)
     greedy = greedy_intakes(inst)
     known = set()
     columns = []

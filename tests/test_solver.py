@@ -15,7 +15,7 @@ from optimizer.plan.validate import validate
 from optimizer.solve.reserve import session_reservations
 from optimizer.solve.slots import Calendar, start_ranges
 from optimizer.solve.solve import SolveSettings, solve
-from tests.factories import at, tiny_problem, with_calendar, with_person
+from tests.factories import appointment, at, tiny_problem, with_calendar, with_person
 
 
 def solved(problem: Problem, **options) -> Plan:
@@ -210,6 +210,24 @@ def test_the_only_day_left_for_a_session_before_its_training_is_kept_free_of_int
     assert day_of(problem, plan, "GM0344:session") == date(2023, 3, 8)
     assert day_of(problem, plan, "GM0344:training") == date(2023, 3, 27)
     assert not plan.unplanned
+
+
+def test_a_reserved_session_day_is_the_one_the_previous_plan_gave_the_session():
+    """Utrecht's session may be on 8 or 9 March (both before its training needs it); the
+    latest would be reserved, but last night's plan has it on 8 March, so that day is kept."""
+    problem = _scarce_session_day()
+    problem = with_available(
+        problem, "GM0344", ("2023-02-01", "09:00", "12:00"), ("2023-03-08", "13:00", "17:00"),
+        ("2023-03-09", "13:00", "17:00"), ("2023-03-27", "09:00", "17:00"),
+    )  # fmt: skip
+    cal = Calendar.of(problem)
+    todo = list(problem.visits.values())
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    (latest,) = session_reservations(problem, ranges, todo, {})
+    assert problem.axis.date_of_day(latest.day) == date(2023, 3, 9)
+    before = appointment(problem, "GM0344:session", ("R1", "T1"), "2023-03-08", "13:30")
+    (kept,) = session_reservations(problem, ranges, todo, {}, previous={before.visit_id: before})
+    assert (kept.person, problem.axis.date_of_day(kept.day)) == ("T1", date(2023, 3, 8))
 
 
 def test_a_session_with_many_days_before_its_training_gets_no_reserved_day():

@@ -21,10 +21,10 @@ person-day and cuts the intake to 28 days before it; stage 2 offers the session 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from optimizer.domain import Problem, Role, Skill, Stage, Visit
+from optimizer.domain import Appointment, Problem, Role, Skill, Stage, Visit
 from optimizer.solve.later import first_start, round_trip
 from optimizer.solve.slots import StartRange
 from optimizer.timeaxis import MINUTES_PER_DAY
@@ -51,12 +51,15 @@ def session_reservations(
     todo: Sequence[Visit],
     blocked: dict[str, set[int]],
     at_most: int = RESERVE_AT_MOST,
+    previous: Mapping[str, Appointment] | None = None,
 ) -> list[Reservation]:
     """The reserved session days of the sessions in ``todo`` whose training (also in
     ``todo``) has a requested window that closes, and that at most ``at_most`` team-member
     days can hold (``ranges``: visit id -> day -> start ranges; ``blocked``: person -> day
     indices already taken, by pins). The sessions with the fewest options choose first; no
-    two share a person-day."""
+    two share a person-day. A session of the ``previous`` plan (visit id -> appointment) on
+    one of its options keeps that day, so a nightly run does not move it for the
+    reservation."""
     visits = {v.id: v for v in todo}
     scarce = []
     for session in todo:
@@ -68,10 +71,19 @@ def session_reservations(
             scarce.append((len(options), session.org, options))
     out: list[Reservation] = []
     taken: set[tuple[str, int]] = set()
+    before = {
+        a.org: (a.start // MINUTES_PER_DAY, person)
+        for a in (previous or {}).values()
+        if a.stage is Stage.SESSION
+        for person in a.people
+        if person in problem.people and problem.people[person].role is Role.TEAM
+    }
     for _, org, options in sorted(scarce):
         free = [(day, person) for day, person in options if (person, day) not in taken]
         if free:
-            day, person = max(free, key=lambda o: (o[0], -round_trip(problem, o[1], org)))
+            day, person = max(
+                free, key=lambda o: (o == before.get(org), o[0], -round_trip(problem, o[1], org))
+            )
             out.append(Reservation(org, person, day))
             taken.add((person, day))
     return out

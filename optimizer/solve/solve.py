@@ -154,7 +154,7 @@ def solve(
     todo = [v for v in problem.visits.values() if v.id not in pins]
     ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
     blocked = _pinned_days(problem)
-    reserved = session_reservations(problem, ranges, todo, blocked)
+    reserved = session_reservations(problem, ranges, todo, blocked, previous=prev)
     report(stage="windows")
 
     inst = intake_instance(problem, cal, todo, ranges, blocked, reserved)
