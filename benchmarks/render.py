@@ -1209,15 +1209,22 @@ def _decomposition_text(measured: dict | None, greedy_min: float) -> str:
     gain = None
     if crossed.get("reassigned_min") is not None:
         gain = crossed["current_min"] - crossed["reassigned_min"]
+    proven = with_lag["status"] == "Optimal" and without["status"] == "Optimal"
+    saving = (
+        f"at most {_n(lag['saved_min'])} minutes"
+        if proven
+        else f"about {_n(lag['saved_min'])} minutes (a MIP stopped at its time limit, so "
+        "this is not a proven limit)"
+    )
+    commit = (measured.get("run") or {}).get("git", {}).get("commit", "?")
     return (
-        " Measured on an earlier "
-        f"{measured['time_limit_s']:g} s plan of {_n(measured['plan_travel_min'])} minutes, "
-        "before the re-planning round chose the sessions' people and days again "
-        "(`python -m benchmarks decomposition`): stage 2 "
+        f" Measured on a {measured['time_limit_s']:g} s plan of "
+        f"{_n(measured['plan_travel_min'])} minutes (commit {commit}, "
+        "`python -m benchmarks decomposition`): stage 2 "
         f"for its intake dates costs {_n(with_lag['travel_min'])} minutes with the lag rule "
         f"and {_n(without['travel_min'])} with no lag at all ({_pct(share)} less; MIPs "
         f"{with_lag['status']} / {without['status']}). So intake dates chosen for the "
-        f"sessions could save at most {_n(lag['saved_min'])} minutes of stage 2, and only if "
+        f"sessions could save {saving} of stage 2, and only if "
         "they cost the intakes nothing: that plan would travel "
         f"{_n(best_case)} minutes, {_pct(_below(best_case, greedy_min), 2)} below greedy. And "
         "with its session days and starts fixed, letting team members and "
