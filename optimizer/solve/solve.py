@@ -6,7 +6,9 @@ Design (measured in docs/benchmarks.md): decomposition over person-days.
    is enumerated (:mod:`~optimizer.solve.dayroutes`) and a set-partitioning MIP picks the
    cheapest cover (:mod:`~optimizer.solve.intakes`), proven optimal over those routes or with
    its gap at the time limit. Intakes of organisations that accepted a session are kept at
-   least ``SESSION_ROOM_DAYS`` before the deadline so the session fits after them.
+   least ``SESSION_ROOM_DAYS`` before the deadline so the session fits after them; a session
+   that few team-member days can hold before its training's window closes gets one of them
+   kept free of intakes (:mod:`~optimizer.solve.reserve`).
 2. **Sessions and trainings** — with the intake dates fixed, a second MIP places every
    session (team member + trainer together) and training on the people's free days, with the
    lags, the weekly limits and the one-appointment-a-day capacity (:mod:`~optimizer.solve.later`).
