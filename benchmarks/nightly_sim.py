@@ -389,9 +389,18 @@ def _section(data: dict) -> list[str]:
             f"{sum(r['dropped_proposed'] for r in later)}; confirmed appointments moved: "
             f"{sum(r['moved_confirmed'] for r in later)}; plan stored from `full` on "
             f"{sum(r['strategy'] == 'full' for r in later)} nights, from `repair` on "
-            f"{sum(r['strategy'] == 'repair' for r in later)}.",
+            f"{sum(r['strategy'] == 'repair' for r in later)}; travel "
+            f"{nights[0]['travel_min']:,} on night 0, {later[-1]['travel_min']:,} on night "
+            f"{later[-1]['night']} ({_drift(nights[0], later[-1])}).",
         ]
     return lines
+
+
+def _drift(first: dict, last: dict) -> str:
+    """The travel change from ``first`` to ``last`` night, as a signed percentage."""
+    if not first["travel_min"]:
+        return "-"
+    return f"{(last['travel_min'] - first['travel_min']) / first['travel_min']:+.1%}"
 
 
 NOTES = """
@@ -403,19 +412,19 @@ NOTES = """
 rest (cancelled visits, visits a new calendar or a cancelled earlier stage invalidated).
 The default `best` runs both (`repair` first, `full` with the rest of the time limit) and
 stores the valid plan of least score. On this shared 2-core machine the `full` re-plan of
-the national instance spends most of its 60 s enumerating ~250,000 intake day routes, so
-its MIPs get seconds. In the run above it always found complete plans, but with more travel
-and more moved appointments than the repaired plan on every night but one (night 20, where
-it saved 504 travel minutes by moving 254 planned, not yet proposed, appointments). In an
-earlier run, with the solver as it was a few commits before, `full` left 82 and 67 visits
-unplanned on nights 1 and 2 (the session/training MIP has no warm start, so at its time
-limit it can keep everything unplanned); `best` stored the repaired plan then too. The
-`repair` solve takes a second or less, so with `best` the run time is the losing `full`
-solve plus about 10 s of loading (367 calendars and the travel matrix): under a minute on
-23 of the 30 nights, 74 s at most. With `--strategy repair` (second table) every night
-takes 11-14 s, no proposed appointment moves unless a reply or a calendar forces it, and
-travel drifts up slowly, since nothing that is kept is re-optimised (+4.7 % over the 30
-nights; +4.5 % with `best`).
+the national instance spends much of its 60 s enumerating the intake day routes, so its MIPs
+get seconds. In the session-8 run above it always found complete plans, but with a higher
+score (travel plus disruption) than the repaired plan on every night, so `best` stored the
+repaired plan on all 30 (as in the session-5 run). In an earlier run, with the solver as it was a few commits before,
+`full` left 82 and 67 visits unplanned on nights 1 and 2; `best` stored the repaired plan
+then too. The `repair` solve takes a second or less, so with `best` the run time is the
+losing `full` solve plus about a second of loading (the parsed calendars and the travel
+matrix come from their caches; the tables' *run s* less *solve s*). With
+`--strategy repair` (second table) no proposed appointment moves unless a reply or a
+calendar forces it. Travel drifts up over the nights (the line under each table), since
+nothing that is kept is re-optimised and each cancelled or invalidated visit is fitted
+around the rest. The 60 s `full` re-plan did not win it back in this run: its score (travel
+plus disruption) was higher on every night.
 
 **Determinism** ("the same night twice gives the same plan"), measured on night 1 of the
 national example (after a 150 s first plan; 106 proposals and 5 cancellations), two runs
