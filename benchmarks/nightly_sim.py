@@ -415,12 +415,12 @@ stores the valid plan of least score. On this shared 2-core machine the `full` r
 the national instance spends much of its 60 s enumerating the intake day routes, so its MIPs
 get seconds. In the session-8 run above it always found complete plans, but with a higher
 score (travel plus disruption) than the repaired plan on every night, so `best` stored the
-repaired plan on all 30 (as in the session-5 run). In an earlier run, with the solver as it was a few commits before,
-`full` left 82 and 67 visits unplanned on nights 1 and 2; `best` stored the repaired plan
-then too. The `repair` solve takes a second or less, so with `best` the run time is the
-losing `full` solve plus about a second of loading (the parsed calendars and the travel
-matrix come from their caches; the tables' *run s* less *solve s*). With
-`--strategy repair` (second table) no proposed appointment moves unless a reply or a
+repaired plan on all 30 (as in the session-5 run). In an earlier run, with the solver as it
+was a few commits before, `full` left 82 and 67 visits unplanned on nights 1 and 2; `best`
+stored the repaired plan then too. The `repair` solve takes a second or less, so with
+`best` the run time is the losing `full` solve plus about a second of loading (the parsed
+calendars and the travel matrix come from their caches; the tables' *run s* less *solve
+s*). With `--strategy repair` (second table) no proposed appointment moves unless a reply or a
 calendar forces it. Travel drifts up over the nights (the line under each table), since
 nothing that is kept is re-optimised and each cancelled or invalidated visit is fitted
 around the rest. The 60 s `full` re-plan did not win it back in this run: its score (travel
