@@ -9,7 +9,7 @@ import random
 import numpy as np
 
 from optimizer.domain import Rules
-from optimizer.solve.later import add_lag_rows
+from optimizer.solve.later import add_lag_rows, fill_lag_chain
 from optimizer.solve.mip import SparseMip
 
 
@@ -33,7 +33,6 @@ def test_training_lag_rows_allow_exactly_a_training_at_least_the_lag_after_its_s
         for s, t in itertools.product([None, *sessions], [None, *trainings]):
             values = np.zeros(mip.n_vars)
             values[[v for v in (s, t) if v is not None]] = 1.0
-            for var, upto in chain.items():
-                values[var] = min(1.0, values[upto].sum())
+            fill_lag_chain(values, chain)
             allowed = t is None or (s is not None and day_of[t] >= day_of[s] + lag)
             assert mip._feasible(values) == allowed, (s, t, day_of)

@@ -238,10 +238,12 @@ def _reserved_candidates(
         return []
     if not intake + rules.session_lag_min_days <= day <= intake + rules.session_lag_max_days:
         return []
+    if day in ctx.blocked.get(person, set()):
+        return []
     seen = {(c.people, c.day, c.starts) for c in offered}
     out = []
     for t in trainers:
-        if day in ctx.blocked.get(t, set()) or day in ctx.blocked.get(person, set()):
+        if day in ctx.blocked.get(t, set()):
             continue
         start = first_start(problem, (person, t), visit.org, day, ranges[day], visit.duration_min)
         if start is None or ((person, t), day, (start,)) in seen:
@@ -381,26 +383,26 @@ def solve_later(
         room = rules.max_sessions_per_week - ctx.sessions_used.get(key, 0)
         mip.add_row(terms, ub=max(room, 0))
     day_of = {var: c.day for var, c in var_of}
-    sessions_by: dict[int, list[int]] = {}
+    chains: list[list[tuple[int, list[int]]]] = []
     for visit in trainings:
         session = session_of_org.get(visit.org)
         if session is None or visit.org in ctx.session_day:
             continue
-        sessions_by |= add_lag_rows(mip, by_visit[visit.id], by_visit[session.id], day_of, rules)
+        chains.append(add_lag_rows(mip, by_visit[visit.id], by_visit[session.id], day_of, rules))
     n_cand = len(var_of)
     counts = {vid: len(v) for vid, v in by_visit.items()}
     if not slack:
         return LaterSolution([], [], None, 0, {})
     values = _start_values(mip.n_vars, var_of, slack, start)
     if values is not None:
-        for var, upto in sessions_by.items():
-            values[var] = min(1.0, float(values[np.asarray(upto, dtype=np.int64)].sum()))
+        for chain in chains:
+            fill_lag_chain(values, chain)
     result = mip.solve(
         time_limit=max(1.0, time_limit - (time.perf_counter() - began)),
         seed=seed,
         start=values,
         keep=settings.keep_candidates,
-        protect=[*slack.values(), *sessions_by],
+        protect=[*slack.values(), *(var for chain in chains for var, _ in chain)],
         groups=by_visit.values(),
     )
     if not result.feasible:
@@ -416,15 +418,15 @@ def add_lag_rows(
     session_vars: Sequence[int],
     day_of: dict[int, int],
     rules: Rules,
-) -> dict[int, list[int]]:
+) -> list[tuple[int, list[int]]]:
     """The training lag as rows of ``mip``: for each day ``d`` a training candidate is on,
     the training's candidates on or before ``d`` sum to at most the session's candidates on
     or before ``d - training_lag_min_days``. A training is then planned only with its
     session, at least the lag after it (take ``d`` = its day), and every such pair keeps
     every row. The session's sums are continuous variables ``c_k`` chained day by day
     (``c_k <= c_(k-1) + `` the session's candidates between the two days), so each session
-    candidate has one entry, not one per day. Returns the chain variables, each with the
-    session candidates it may sum (to give a start its values).
+    candidate has one entry, not one per day. Returns the chain in order: each variable with
+    the session candidates it adds to the one before (:func:`fill_lag_chain`).
 
     This time-indexed form of the precedence replaced one big-M row over the days' sums
     (``sum d*z - sum d*y + M*u >= lag``), whose LP lets a fraction of a late session pay
@@ -433,7 +435,7 @@ def add_lag_rows(
     45 s."""
     lag = rules.training_lag_min_days
     by_day = sorted(session_vars, key=lambda v: day_of[v])
-    chain: dict[int, list[int]] = {}
+    chain: list[tuple[int, list[int]]] = []
     previous, taken = None, 0
     for day in sorted({day_of[v] for v in training_vars}):
         upto = taken
@@ -444,9 +446,19 @@ def add_lag_rows(
         mip.add_row(terms + ([(previous, -1.0)] if previous is not None else []), ub=0)
         trainings = [(v, 1.0) for v in training_vars if day_of[v] <= day]
         mip.add_row([*trainings, (var, -1.0)], ub=0)
-        chain[var] = by_day[:upto]
+        chain.append((var, by_day[taken:upto]))
         previous, taken = var, upto
     return chain
+
+
+def fill_lag_chain(values: np.ndarray, chain: Sequence[tuple[int, list[int]]]) -> None:
+    """Set the chain variables of :func:`add_lag_rows` in ``values`` (a full assignment) to
+    the session's running sum, at most 1: the largest values its rows allow, so a start that
+    keeps the lag keeps every row."""
+    total = 0.0
+    for var, added in chain:
+        total = min(1.0, total + float(values[np.asarray(added, dtype=np.int64)].sum()))
+        values[var] = total
 
 
 def _part(ranges: Sequence[StartRange], day: int, evening: bool) -> list[StartRange]:
