@@ -230,6 +230,38 @@ def test_a_reserved_session_day_is_the_one_the_previous_plan_gave_the_session():
     assert (kept.person, problem.axis.date_of_day(kept.day)) == ("T1", date(2023, 3, 8))
 
 
+def test_a_reserved_day_that_its_session_did_not_take_is_open_to_intakes_in_the_round():
+    """Utrecht's session may be on 8 March with Daan (R2) or on 9 March with Carla (R1), both
+    in time for its training, and 9 March (the latest) is reserved for it. Zeist's mayor is
+    free only on 9 March. The round may give T1's 9 March to Zeist's intake and hold the
+    session on 8 March with Daan, who lives nearer; with the reserved day closed to intakes
+    in the round too, Zeist could only be hosted before the session on 9 March, with Carla."""
+    problem = tiny_problem(
+        orgs=["GM0344", "GM0355"],
+        people=["T1", "R1", "R2"],
+        sessions=("GM0344",),
+        trainings={"GM0344": (date(2023, 3, 1), date(2023, 3, 31))},
+    )
+    problem = with_available(
+        problem, "GM0344", ("2023-02-01", "09:00", "12:00"), ("2023-03-08", "13:00", "17:00"),
+        ("2023-03-09", "13:00", "17:00"), ("2023-03-27", "09:00", "17:00"),
+    )  # fmt: skip
+    problem = with_available(problem, "GM0355", ("2023-03-09", "09:00", "12:00"))
+    away = {"R1": "2023-03-08", "R2": "2023-03-09"}
+    for person, day in away.items():
+        leave = ((at(problem, day, "00:00"), at(problem, day, "23:59")),)
+        problem = with_person(problem, person, unavailable=leave)
+    cal = Calendar.of(problem)
+    todo = list(problem.visits.values())
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    (reserved,) = session_reservations(problem, ranges, todo, {})
+    assert problem.axis.date_of_day(reserved.day) == date(2023, 3, 9)
+    plan = solved(problem, time_limit=40)
+    assert day_of(problem, plan, "GM0344:session") == date(2023, 3, 8)
+    assert day_of(problem, plan, "GM0355:intake") == date(2023, 3, 9)
+    assert not plan.unplanned
+
+
 def test_a_session_with_many_days_before_its_training_gets_no_reserved_day():
     problem = tiny_problem(
         orgs=["GM0344"], sessions=("GM0344",),

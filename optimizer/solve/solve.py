@@ -8,7 +8,8 @@ Design (measured in docs/benchmarks.md): decomposition over person-days.
    its gap at the time limit. Intakes of organisations that accepted a session are kept at
    least ``SESSION_ROOM_DAYS`` before the deadline so the session fits after them; a session
    that few team-member days can hold before its training's window closes gets one of them
-   kept free of intakes (:mod:`~optimizer.solve.reserve`).
+   kept free of intakes (:mod:`~optimizer.solve.reserve`; the re-planning round opens it
+   again).
 2. **Sessions and trainings** — with the intake dates fixed, a second MIP places every
    session (team member + trainer together) and training on the people's free days, with the
    lags, the weekly limits and the one-appointment-a-day capacity (:mod:`~optimizer.solve.later`).
@@ -85,7 +86,13 @@ from optimizer.solve.session_days import (
     session_options,
     with_hosted,
 )
-from optimizer.solve.slots import Calendar, StartRange, spread_order, start_ranges
+from optimizer.solve.slots import (
+    Calendar,
+    StartRange,
+    person_free,
+    spread_order,
+    start_ranges,
+)
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 SESSION_ROOM_DAYS = 56
@@ -221,7 +228,7 @@ def solve(
         replanned = _replan_around_sessions(
             problem,
             cal,
-            inst,
+            _reopened(inst, reserved),
             [*columns, *stage1.chosen],
             stage1,
             stage2,
@@ -307,6 +314,24 @@ def intake_instance(
         for i in looser:
             level[i] += 1
         inst = replace(inst, ranges=[c[k] for c, k in zip(cuts, level, strict=True)])
+
+
+def _reopened(inst: IntakeInstance, reserved: Sequence[Reservation]) -> IntakeInstance:
+    """``inst`` with the ``reserved`` session days usable again for intakes where the team
+    member is free in office hours (for the re-planning round). Stage 1 keeps a reserved day
+    free; in the round the session's own columns hold its person-day, so a reserved day whose
+    session stage 2 put elsewhere can take intakes again."""
+    if not reserved:
+        return inst
+    rules = inst.problem.rules
+    usable = {person: mask.copy() for person, mask in inst.usable.items()}
+    for r in reserved:
+        base = r.day * MINUTES_PER_DAY
+        person = inst.problem.people[r.person]
+        usable[r.person][r.day] = bool(inst.calendar.working[r.day]) and person_free(
+            person, (base + rules.work_start, base + rules.work_end)
+        )
+    return replace(inst, usable=usable)
 
 
 def _timeable(inst: IntakeInstance, i: int, end: int | None = None) -> bool:
