@@ -1084,12 +1084,8 @@ def why_paragraphs(results: dict[str, dict | None]) -> list[str]:
                 "on the day of a nearby council's session, that session 28-182 days after its "
                 "own intake, the first intakes chosen knowing that: a model that plans "
                 "intakes and sessions together (dates linked by the lag rows), which the "
-                "stage decomposition does not have. The re-planning round can link the dates "
-                "of the intakes and sessions it plans again by such rows "
-                "(`SessionDaySettings.lag_rows`); its master's LP then drops (48,124 to "
-                "47,738 minutes on the round's inputs of a 60 s example plan) but HiGHS finds "
-                "less within the round's time (48,246 against 48,256 in 85 s, tight 54,189 "
-                "against 53,300; session 7, docs/planner.md), so it is off.",
+                "stage decomposition does not have. "
+                + _linked_round_text(results.get("decomposition"), needed),
                 "",
             ]
     tight_g = _first(rows, variant="tight", method="greedy")
@@ -1233,6 +1229,40 @@ def _decomposition_text(measured: dict | None, greedy_min: float) -> str:
         "days. The order of the stages costs at most that much; beyond it the travel is "
         "in the problem's shape (two people from two homes per session, at most two "
         "sessions a day), or in a full re-design that plans intakes and sessions together."
+    )
+
+
+def _linked_round_text(measured: dict | None, needed: float) -> str:
+    """What the re-planning round with its lag rows on can reach (check 3 of ``python -m
+    benchmarks decomposition``), against ``needed``: the travel 30 % below greedy."""
+    rounds = (measured or {}).get("rounds")
+    if not rounds or rounds["linked"].get("round_bound") is None:
+        return (
+            "The re-planning round can link the dates of the intakes and sessions it plans "
+            "again by such rows (`SessionDaySettings.lag_rows`, off; not measured in this run)."
+        )
+    plain, linked = rounds["default"], rounds["linked"]
+    reach = (
+        f"above the {_n(needed)} minutes that 30 % needs: even solved to optimality, the "
+        "round cannot get there from these sessions"
+        if linked["round_bound"] > needed
+        else f"below the {_n(needed)} minutes that 30 % needs, so the round could in principle"
+    )
+    verdict = (
+        "the rows stay off"
+        if linked["travel_min"] >= plain["travel_min"]
+        else "the rows planned less travel in this run"
+    )
+    return (
+        "The re-planning round can link the dates of the intakes and sessions it plans again "
+        "by such rows (`SessionDaySettings.lag_rows`: a session may move to one of a few days "
+        "within 4 weeks of its stage-2 day that its intake is too late for, the intake moving "
+        f"with it). Measured on {measured['time_limit_s']:g} s plans (same command, check 3): "
+        f"the round's LP bound is {_n(linked['round_bound'])} minutes with the rows against "
+        f"{_n(plain['round_bound'])} without; no plan that round can reach travels less, "
+        f"{reach}. Its plan travels {_n(linked['travel_min'])} minutes against "
+        f"{_n(plain['travel_min'])} without the rows ({linked['round_status']} / "
+        f"{plain['round_status']}; one run each), so {verdict}."
     )
 
 

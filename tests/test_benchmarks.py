@@ -17,7 +17,13 @@ from benchmarks import national
 from benchmarks.__main__ import main as bench_main
 from benchmarks.__main__ import vrptw_main
 from benchmarks.machine import finish_run, start_run
-from benchmarks.render import _vrptw_verdict, goal_rows, render_markdown, render_page
+from benchmarks.render import (
+    _linked_round_text,
+    _vrptw_verdict,
+    goal_rows,
+    render_markdown,
+    render_page,
+)
 from optimizer.data.intake_bench import read_intake_benchmark, write_intake_instance
 from optimizer.domain import Stage
 from optimizer.solve.slots import Calendar, start_ranges
@@ -366,11 +372,31 @@ def test_vrptw_verdict_says_by_how_much_pyvrp_wins_and_what_the_product_should_u
     assert "0.70 % shorter" in text and "should use" in text
 
 
+def test_linked_round_text_says_whether_its_bound_leaves_room_for_the_goal():
+    def measured(bound: float, travel: int) -> dict:
+        plain = {"travel_min": 48396, "round_bound": 48228.0, "round_status": "Time limit"}
+        linked = {"travel_min": travel, "round_bound": bound, "round_status": "Time limit"}
+        return {"time_limit_s": 300.0, "rounds": {"default": plain, "linked": linked}}
+
+    above = _linked_round_text(measured(47869.0, 48400), needed=47836.6)
+    assert "47,869 minutes with the rows" in above and "cannot get there" in above
+    assert "the rows stay off" in above
+    below = _linked_round_text(measured(46443.0, 48255), needed=47836.6)
+    assert "could in principle" in below and "planned less travel in this run" in below
+    assert "not measured" in _linked_round_text(None, needed=47836.6)
+
+
 def test_decomposition_checks_run_on_a_small_plan():
-    """The two checks of ``python -m benchmarks decomposition`` on the default tiny problem
-    (three sessions around Utrecht): dropping the lag never makes stage 2 dearer, and the
-    crossed-pairs MIP keeps every session covered at no more than the plan's travel."""
-    from benchmarks.decomposition import crossed_pairs, stage2_with_and_without_lag
+    """The three checks of ``python -m benchmarks decomposition`` on the default tiny problem
+    (three sessions around Utrecht): dropping the lag never makes stage 2 dearer, the
+    crossed-pairs MIP keeps every session covered at no more than the plan's travel, and the
+    linked round plans everything with its LP bound under its plan."""
+    from benchmarks.decomposition import (
+        crossed_pairs,
+        linked_round,
+        round_bounds,
+        stage2_with_and_without_lag,
+    )
     from optimizer.solve.solve import solve
 
     problem = tiny_problem()
@@ -384,3 +410,7 @@ def test_decomposition_checks_run_on_a_small_plan():
     crossed = crossed_pairs(problem, plan, time_limit=10)
     assert crossed["reassigned_min"] is not None
     assert crossed["reassigned_min"] <= crossed["current_min"]
+    linked = linked_round(problem, time_limit=40, seed=0)
+    assert linked["unplanned"] == 0 and linked["round_status"] is not None
+    assert linked["round_bound"] <= linked["round_objective"] + 1e-6
+    assert round_bounds(plan)["travel_min"] == sum(r.travel_min for r in plan.routes)
