@@ -185,6 +185,24 @@ def test_no_neighbourhood_search_without_a_dive(monkeypatch):
     assert searched == []
 
 
+def test_with_little_time_after_the_lp_a_complete_start_is_searched_before_highs_runs(
+    monkeypatch,
+):
+    """A start that needs no dive (all singles, 300) and at most ``search_first_within``
+    seconds left after the LP: the search improves it first and HiGHS's first run starts
+    from the searched plan; with more time left HiGHS starts from the start itself."""
+    mip, rows, start = _chain_model()
+    searched = _record_starts(monkeypatch, "neighbourhood_search", 0)
+    runs = _record_starts(monkeypatch)
+    common = dict(start=start, keep=20, lns=0.5, lns_rows=rows)
+    mip.solve(time_limit=10, search_first_within=60, **common)
+    assert searched[0] == 300.0 and runs[0] < 300.0 - 10
+    searched.clear()
+    runs.clear()
+    mip.solve(time_limit=10, search_first_within=5, **common)
+    assert searched == [] and runs[0] == 300.0
+
+
 def test_neighbourhood_search_stops_once_a_neighbourhood_spanning_the_model_is_solved(
     monkeypatch,
 ):

@@ -192,6 +192,7 @@ class SparseMip:
         dive_margin: float = 0.0,
         lns: float = 0.0,
         lns_rows: Sequence[int] = (),
+        search_first_within: float = 0.0,
     ) -> MipResult:
         """Solve with HiGHS within ``time_limit`` seconds (wall clock).
 
@@ -214,6 +215,11 @@ class SparseMip:
         When it runs and ``lns`` > 0, :meth:`neighbourhood_search` around ``lns_rows`` then
         improves that plan for at most the share ``lns`` of the time left, before the
         restricted MIP runs start from it.
+
+        ``search_first_within`` (seconds, with ``keep``, ``lns`` and a ``start`` that needs
+        no dive): when no more than this is left after the LP, the neighbourhood search
+        starts from ``start`` at once for the share ``lns`` of it, before any HiGHS run
+        (HiGHS's first restricted run takes seconds before it helps).
         """
         began = time.perf_counter()
         deadline = began + time_limit
@@ -227,9 +233,19 @@ class SparseMip:
             else:
                 reduced = np.asarray(h.getSolution().col_dual, dtype=float)
                 lp = (h.getInfo().objective_function_value, reduced)
+                left = deadline - time.perf_counter()
+                searchable = start is not None and lns > 0 and len(lns_rows) > 0
                 if dive > 0 and (start is None or np.dot(self.cost, start) > lp[0] + dive_margin):
                     start = self._better_start(
                         h, start, deadline, dive, lns, lns_rows, seed, on_improvement
+                    )
+                elif searchable and left <= search_first_within:
+                    start = self.neighbourhood_search(
+                        start,
+                        lns_rows,
+                        time_limit=lns * left,
+                        seed=seed,
+                        on_improvement=on_improvement,
                     )
         start_cost = self._cost_if_feasible(start)
         self._start_mishandled = False

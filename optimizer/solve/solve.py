@@ -68,7 +68,7 @@ from optimizer.solve.hosted import (
     single_columns,
     within_windows,
 )
-from optimizer.solve.intakes import solve_intakes
+from optimizer.solve.intakes import SEARCH_FIRST_WITHIN_S, solve_intakes
 from optimizer.solve.later import LaterContext, LaterSettings, solve_later
 from optimizer.solve.reasons import explain
 from optimizer.solve.reserve import Reservation, session_reservations
@@ -187,6 +187,7 @@ def solve(
             start_routes=baseline,
             search=settings.neighbourhood_search,
             limits=evening_rows(problem, cal, _pin_evenings(problem)),
+            search_first_within=SEARCH_FIRST_WITHIN_S,
         )
     appointments = list(problem.pins)
     for col in stage1.chosen:
