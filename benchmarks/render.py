@@ -1248,10 +1248,13 @@ def _linked_round_text(measured: dict | None, needed: float) -> str:
         if linked["round_bound"] > needed
         else f"below the {_n(needed)} minutes that 30 % needs, so the round could in principle"
     )
+    saved = plain["travel_min"] - linked["travel_min"]
     verdict = (
         "the rows stay off"
-        if linked["travel_min"] >= plain["travel_min"]
-        else "the rows planned less travel in this run"
+        if saved <= 0
+        else f"the rows planned {_n(saved)} minutes less in this run; they stay off until "
+        "more runs than one each show that they pay (session 7's 300 s plans had it the "
+        "other way round)"
     )
     return (
         "The re-planning round can link the dates of the intakes and sessions it plans again "

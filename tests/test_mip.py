@@ -222,6 +222,32 @@ def test_neighbourhood_search_stops_once_a_neighbourhood_spanning_the_model_is_s
     assert abs(float(np.dot(mip.cost, plan)) - mip.solve(time_limit=60).objective) < 1e-6
 
 
+def test_neighbourhood_search_stops_once_its_plan_is_good_enough(monkeypatch):
+    """Tiny neighbourhoods that never span the model (so only ``enough`` can stop it early):
+    with the optimum as ``enough`` the search ends when it gets there, not at its 60 s."""
+    mip, rows, start = _chain_model()
+    optimum = mip.solve(time_limit=60).objective
+    monkeypatch.setattr("optimizer.solve.mip.LNS_COLUMNS", 3)
+    monkeypatch.setattr("optimizer.solve.mip.LNS_PATIENCE", 3)
+    monkeypatch.setattr("optimizer.solve.mip.LNS_MAX_COLUMNS", mip.n_vars)
+    runs: list[float] = []
+    real = mip_module.run_for
+
+    def counting(h, seconds):
+        runs.append(seconds)
+        real(h, seconds)
+
+    monkeypatch.setattr(mip_module, "run_for", counting)
+    assert mip.neighbourhood_search(start, rows, time_limit=60, enough=300.0) is not None
+    assert runs == []  # the start is good enough already
+    plan = mip.neighbourhood_search(start, rows, time_limit=60, seed=1, enough=optimum + 1e-6)
+    assert abs(float(np.dot(mip.cost, plan)) - optimum) < 1e-6
+    searched = len(runs)
+    runs.clear()
+    mip.neighbourhood_search(start, rows, time_limit=5, seed=1)
+    assert len(runs) > searched  # without ``enough`` it goes on until its time
+
+
 def test_a_run_ending_worse_than_the_start_never_replaces_it(monkeypatch):
     """Seen under load: HiGHS 1.16.0 reported a better plan than the start it handed back, the
     re-run without the start had too little time and ended with intakes unplanned, and that

@@ -246,6 +246,7 @@ class SparseMip:
                         time_limit=lns * left,
                         seed=seed,
                         on_improvement=on_improvement,
+                        enough=lp[0] + _tolerance(lp[0]),
                     )
         start_cost = self._cost_if_feasible(start)
         self._start_mishandled = False
@@ -436,9 +437,11 @@ class SparseMip:
         time_limit: float,
         seed: int = 0,
         on_improvement: Callable[[float, float], None] | None = None,
+        enough: float = -INF,
     ) -> np.ndarray:
         """*Large neighbourhood search* from the feasible plan ``start``: re-optimise it one
-        neighbourhood at a time, exactly, and keep every improvement.
+        neighbourhood at a time, exactly, and keep every improvement (until its cost is at
+        most ``enough``, e.g. an LP bound: then nothing better exists).
 
         A neighbourhood is a set of ``rows`` (e.g. the intakes' cover rows) grown from a
         random one through the columns that share them (columns of nearby visits), until
@@ -472,7 +475,7 @@ class SparseMip:
         best = float(cost @ x)
         matrix = _ColumnMatrix(self)
         target, stale = LNS_COLUMNS, 0
-        while time.perf_counter() < deadline - 0.05:
+        while time.perf_counter() < deadline - 0.05 and best > enough:
             free = incidence.neighbourhood(int(rng.choice(incidence.rows)), target, rng)
             lp, inside = matrix.restricted(free, x)
             h = _highs(LNS_SUB_S, seed)
