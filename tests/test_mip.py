@@ -203,12 +203,8 @@ def test_with_little_time_after_the_lp_a_complete_start_is_searched_before_highs
     assert searched == [] and runs[0] == 300.0
 
 
-def test_neighbourhood_search_stops_once_a_neighbourhood_spanning_the_model_is_solved(
-    monkeypatch,
-):
-    """A small model fits in the first neighbourhood: one exact solve, then the plan is
-    optimal and the search ends instead of trying further neighbourhoods until its time."""
-    mip, rows, start = _chain_model(n=8)
+def _count_neighbourhood_runs(monkeypatch) -> list[float]:
+    """The time limit of every HiGHS run of a neighbourhood (``mip.run_for``), as they come."""
     runs: list[float] = []
     real = mip_module.run_for
 
@@ -217,6 +213,16 @@ def test_neighbourhood_search_stops_once_a_neighbourhood_spanning_the_model_is_s
         real(h, seconds)
 
     monkeypatch.setattr(mip_module, "run_for", counting)
+    return runs
+
+
+def test_neighbourhood_search_stops_once_a_neighbourhood_spanning_the_model_is_solved(
+    monkeypatch,
+):
+    """A small model fits in the first neighbourhood: one exact solve, then the plan is
+    optimal and the search ends instead of trying further neighbourhoods until its time."""
+    mip, rows, start = _chain_model(n=8)
+    runs = _count_neighbourhood_runs(monkeypatch)
     plan = mip.neighbourhood_search(start, rows, time_limit=60)
     assert len(runs) == 1
     assert abs(float(np.dot(mip.cost, plan)) - mip.solve(time_limit=60).objective) < 1e-6
@@ -230,14 +236,7 @@ def test_neighbourhood_search_stops_once_its_plan_is_good_enough(monkeypatch):
     monkeypatch.setattr("optimizer.solve.mip.LNS_COLUMNS", 3)
     monkeypatch.setattr("optimizer.solve.mip.LNS_PATIENCE", 3)
     monkeypatch.setattr("optimizer.solve.mip.LNS_MAX_COLUMNS", mip.n_vars)
-    runs: list[float] = []
-    real = mip_module.run_for
-
-    def counting(h, seconds):
-        runs.append(seconds)
-        real(h, seconds)
-
-    monkeypatch.setattr(mip_module, "run_for", counting)
+    runs = _count_neighbourhood_runs(monkeypatch)
     assert mip.neighbourhood_search(start, rows, time_limit=60, enough=300.0) is not None
     assert runs == []  # the start is good enough already
     plan = mip.neighbourhood_search(start, rows, time_limit=60, seed=1, enough=optimum + 1e-6)
