@@ -1243,10 +1243,11 @@ def _linked_round_text(measured: dict | None, needed: float) -> str:
         )
     plain, linked = rounds["default"], rounds["linked"]
     reach = (
-        f"above the {_n(needed)} minutes that 30 % needs: even solved to optimality, the "
-        "round cannot get there from these sessions"
+        f"and that is above the {_n(needed)} minutes that 30 % needs: even solved to "
+        "optimality, the round cannot get there from these sessions"
         if linked["round_bound"] > needed
-        else f"below the {_n(needed)} minutes that 30 % needs, so the round could in principle"
+        else f"and that is below the {_n(needed)} minutes that 30 % needs, so the round could "
+        "in principle"
     )
     saved = plain["travel_min"] - linked["travel_min"]
     verdict = (
@@ -1260,8 +1261,9 @@ def _linked_round_text(measured: dict | None, needed: float) -> str:
         "The re-planning round can link the dates of the intakes and sessions it plans again "
         "by such rows (`SessionDaySettings.lag_rows`: a session may move to one of a few days "
         "within 4 weeks of its stage-2 day that its intake is too late for, the intake moving "
-        f"with it). Measured on {measured['time_limit_s']:g} s plans (same command, check 3): "
-        f"the round's LP bound is {_n(linked['round_bound'])} minutes with the rows against "
+        f"with it). Measured on {measured['time_limit_s']:g} s plans (`python -m benchmarks "
+        "decomposition`, check 3): the round's LP bound is "
+        f"{_n(linked['round_bound'])} minutes with the rows against "
         f"{_n(plain['round_bound'])} without; no plan that round can reach travels less, "
         f"{reach}. Its plan travels {_n(linked['travel_min'])} minutes against "
         f"{_n(plain['travel_min'])} without the rows ({linked['round_status']} / "
