@@ -92,6 +92,15 @@ class IntakeInstance:
         return self.problem.travel.metres
 
 
+def office_day_free(problem: Problem, calendar: Calendar, person: str, day: int) -> bool:
+    """Whether ``day`` (index) is a working day and ``person`` is free for all of its office
+    hours (``work_start`` to ``work_end``): a day they may work a normal day of intakes."""
+    if not calendar.working[day]:
+        return False
+    base, rules = day * MINUTES_PER_DAY, problem.rules
+    return person_free(problem.people[person], (base + rules.work_start, base + rules.work_end))
+
+
 def build_instance(
     problem: Problem,
     visits: Sequence[Visit],
@@ -101,16 +110,12 @@ def build_instance(
     calendar: Calendar,
 ) -> IntakeInstance:
     """Collect what enumeration needs; ``blocked`` holds person-days already taken."""
-    rules = problem.rules
     usable: dict[str, np.ndarray] = {}
     for pid in persons:
-        person = problem.people[pid]
         mask = np.zeros(calendar.n_days, dtype=bool)
         for day in range(calendar.n_days):
-            if not calendar.working[day] or day in blocked.get(pid, ()):
-                continue
-            base = day * MINUTES_PER_DAY
-            mask[day] = person_free(person, (base + rules.work_start, base + rules.work_end))
+            if day not in blocked.get(pid, ()):
+                mask[day] = office_day_free(problem, calendar, pid, day)
         usable[pid] = mask
     index = problem.travel.index
     loc = {v.id: index[v.org] for v in visits} | {p: index[base_id(p)] for p in persons}

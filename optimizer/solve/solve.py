@@ -55,6 +55,7 @@ from optimizer.solve.dayroutes import (
     RouteColumn,
     build_instance,
     enumerate_routes,
+    office_day_free,
     route_cost,
     time_route,
 )
@@ -86,13 +87,7 @@ from optimizer.solve.session_days import (
     session_options,
     with_hosted,
 )
-from optimizer.solve.slots import (
-    Calendar,
-    StartRange,
-    person_free,
-    spread_order,
-    start_ranges,
-)
+from optimizer.solve.slots import Calendar, StartRange, spread_order, start_ranges
 from optimizer.timeaxis import MINUTES_PER_DAY
 
 SESSION_ROOM_DAYS = 56
@@ -324,14 +319,9 @@ def _reopened(inst: IntakeInstance, reserved: Sequence[Reservation]) -> IntakeIn
     session stage 2 put elsewhere can take intakes again."""
     if not reserved:
         return inst
-    rules = inst.problem.rules
     usable = {person: mask.copy() for person, mask in inst.usable.items()}
     for r in reserved:
-        base = r.day * MINUTES_PER_DAY
-        person = inst.problem.people[r.person]
-        usable[r.person][r.day] = bool(inst.calendar.working[r.day]) and person_free(
-            person, (base + rules.work_start, base + rules.work_end)
-        )
+        usable[r.person][r.day] = office_day_free(inst.problem, inst.calendar, r.person, r.day)
     return replace(inst, usable=usable)
 
 
