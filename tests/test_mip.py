@@ -359,3 +359,20 @@ def test_improving_reports_below_the_cost_of_their_values_are_left_out():
     reports.improving(event(2.5, [1.0, 1.0]))
     reports.improving(event(2.0, [0.0, 1.0]))
     assert reported == [2.0]
+
+
+def test_a_search_that_may_not_grow_stops_at_its_first_stall(monkeypatch):
+    """From the optimum nothing improves: with ``grow=False`` the search ends after
+    ``LNS_PATIENCE`` neighbourhoods (it runs before HiGHS, which may then prove the plan);
+    allowed to grow, it tries larger neighbourhoods first."""
+    mip, rows, start = _chain_model()
+    optimum = mip.solve(time_limit=60).values
+    monkeypatch.setattr("optimizer.solve.mip.LNS_COLUMNS", 3)
+    monkeypatch.setattr("optimizer.solve.mip.LNS_PATIENCE", 3)
+    monkeypatch.setattr("optimizer.solve.mip.LNS_MAX_COLUMNS", 6)
+    runs = _count_neighbourhood_runs(monkeypatch)
+    mip.neighbourhood_search(optimum, rows, time_limit=60, grow=False)
+    assert len(runs) == 3
+    runs.clear()
+    mip.neighbourhood_search(optimum, rows, time_limit=60)
+    assert len(runs) > 3

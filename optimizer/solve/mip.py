@@ -219,7 +219,8 @@ class SparseMip:
         ``search_first_within`` (seconds, with ``keep``, ``lns`` and a ``start`` that needs
         no dive): when no more than this is left after the LP, the neighbourhood search
         starts from ``start`` at once for the share ``lns`` of it, before any HiGHS run
-        (HiGHS's first restricted run takes seconds before it helps).
+        (HiGHS's first restricted run takes seconds before it helps); it hands over to HiGHS
+        at its first stall (``grow=False``), where HiGHS may prove the plan.
         """
         began = time.perf_counter()
         deadline = began + time_limit
@@ -247,6 +248,7 @@ class SparseMip:
                         seed=seed,
                         on_improvement=on_improvement,
                         enough=lp[0] + _tolerance(lp[0]),
+                        grow=False,
                     )
         start_cost = self._cost_if_feasible(start)
         self._start_mishandled = False
@@ -438,6 +440,7 @@ class SparseMip:
         seed: int = 0,
         on_improvement: Callable[[float, float], None] | None = None,
         enough: float = -INF,
+        grow: bool = True,
     ) -> np.ndarray:
         """*Large neighbourhood search* from the feasible plan ``start``: re-optimise it one
         neighbourhood at a time, exactly, and keep every improvement (until its cost is at
@@ -453,7 +456,9 @@ class SparseMip:
         After ``LNS_PATIENCE`` neighbourhoods in a row without improvement the neighbourhoods
         grow by ``LNS_GROWTH``; the search stops at ``time_limit`` seconds, when no
         neighbourhood of ``LNS_MAX_COLUMNS`` improves either, or when one neighbourhood freed
-        every column and was solved to optimality. Columns with no entry in
+        every column and was solved to optimality. With ``grow=False`` it stops at the first
+        such stall instead of growing (a search that runs before HiGHS hands over once its
+        small neighbourhoods stop paying). Columns with no entry in
         ``rows`` keep their value throughout. Returns the best plan (``start`` when nothing
         improves it).
 
@@ -500,7 +505,7 @@ class SparseMip:
                 continue
             stale += 1
             if stale >= LNS_PATIENCE:
-                if target >= LNS_MAX_COLUMNS:
+                if target >= LNS_MAX_COLUMNS or not grow:
                     break
                 target, stale = min(LNS_MAX_COLUMNS, int(target * LNS_GROWTH)), 0
         return x
