@@ -41,7 +41,8 @@ own small MIP): 1,500 columns 0.83-1.07 % above the LP bound (about 220 neighbou
 
 LNS_PATIENCE = 40
 """Neighbourhoods in a row without improvement after which the search widens its neighbourhoods
-(by ``LNS_GROWTH``), or stops once they reach ``LNS_MAX_COLUMNS``."""
+(by ``LNS_GROWTH``), or stops once they reach ``LNS_MAX_COLUMNS`` (or at once, with
+``grow=False``)."""
 
 LNS_GROWTH = 1.5
 LNS_MAX_COLUMNS = 10_000
