@@ -376,3 +376,36 @@ def test_a_search_that_may_not_grow_stops_at_its_first_stall(monkeypatch):
     runs.clear()
     mip.neighbourhood_search(optimum, rows, time_limit=60)
     assert len(runs) > 3
+
+
+def _left_out_visit_model() -> tuple[SparseMip, list[int], np.ndarray, int]:
+    """Visits a and b (one route for both on day 1, cost 10, or on day 2, cost 12) and v (one
+    route, alone on day 1, cost 5), each also "unplanned" at 1,000; at most one route a day.
+    The plan: a and b on day 1, v left out (1,010); the optimum moves a and b to day 2 (17).
+    v shares no route with a or b, only day 1: its cover row is isolated among the cover
+    rows. Returns the model, the cover rows, the plan and v's "unplanned" variable."""
+    mip = SparseMip()
+    ab1, ab2, v1 = mip.add_var(10.0), mip.add_var(12.0), mip.add_var(5.0)
+    out_a, out_b, out_v = mip.add_var(1000.0), mip.add_var(1000.0), mip.add_var(1000.0)
+    rows = [
+        mip.add_row([(ab1, 1.0), (ab2, 1.0), (out_a, 1.0)], lb=1, ub=1),
+        mip.add_row([(ab1, 1.0), (ab2, 1.0), (out_b, 1.0)], lb=1, ub=1),
+        mip.add_row([(v1, 1.0), (out_v, 1.0)], lb=1, ub=1),
+    ]
+    mip.add_row([(ab1, 1.0), (v1, 1.0)], lb=0, ub=1)  # day 1
+    mip.add_row([(ab2, 1.0)], lb=0, ub=1)  # day 2
+    plan = np.zeros(mip.n_vars)
+    plan[[ab1, out_v]] = 1.0
+    return mip, rows, plan, out_v
+
+
+def test_a_left_out_visit_is_repaired_by_freeing_the_routes_on_the_days_it_needs():
+    """Neighbourhoods grown through the cover rows never free a and b together with v, so
+    the search alone keeps v out; told that v's "unplanned" variable should go (``focus``),
+    it frees the route that holds v's day with v and moves it."""
+    mip, rows, plan, out_v = _left_out_visit_model()
+    kept = mip.neighbourhood_search(plan, rows, time_limit=2, seed=0)
+    assert float(np.dot(mip.cost, kept)) == 1010.0
+    repaired = mip.neighbourhood_search(plan, rows, time_limit=60, seed=0, focus=[out_v])
+    assert float(np.dot(mip.cost, repaired)) == 17.0
+    assert _covers_every_row_once(mip, repaired)

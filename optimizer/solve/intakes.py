@@ -124,6 +124,7 @@ def solve_intakes(
         lns=LNS_SHARE if search else 0.0,
         lns_rows=cover_rows,
         search_first_within=search_first_within if search else 0.0,
+        lns_focus=list(slack.values()),
     )
     if not result.feasible:
         return IntakeSolution([], [v.id for v in visits], result, len(columns), counts)

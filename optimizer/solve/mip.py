@@ -7,6 +7,7 @@ live in one place.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -194,6 +195,7 @@ class SparseMip:
         lns: float = 0.0,
         lns_rows: Sequence[int] = (),
         search_first_within: float = 0.0,
+        lns_focus: Sequence[int] = (),
     ) -> MipResult:
         """Solve with HiGHS within ``time_limit`` seconds (wall clock).
 
@@ -222,6 +224,9 @@ class SparseMip:
         starts from ``start`` at once for the share ``lns`` of it, before any HiGHS run
         (HiGHS's first restricted run takes seconds before it helps); it hands over to HiGHS
         at its first stall (``grow=False``), where HiGHS may prove the plan.
+
+        ``lns_focus``: variables the plan should lose (e.g. the "unplanned" variables); every
+        search is handed them (:meth:`neighbourhood_search`).
         """
         began = time.perf_counter()
         deadline = began + time_limit
@@ -239,7 +244,7 @@ class SparseMip:
                 searchable = start is not None and lns > 0 and len(lns_rows) > 0
                 if dive > 0 and (start is None or np.dot(self.cost, start) > lp[0] + dive_margin):
                     start = self._better_start(
-                        h, start, deadline, dive, lns, lns_rows, seed, on_improvement
+                        h, start, deadline, dive, lns, lns_rows, seed, on_improvement, lns_focus
                     )
                 elif searchable and left <= search_first_within:
                     start = self.neighbourhood_search(
@@ -250,6 +255,7 @@ class SparseMip:
                         on_improvement=on_improvement,
                         enough=lp[0] + _tolerance(lp[0]),
                         grow=False,
+                        focus=lns_focus,
                     )
         start_cost = self._cost_if_feasible(start)
         self._start_mishandled = False
@@ -306,6 +312,7 @@ class SparseMip:
                     time_limit=deadline - time.perf_counter(),
                     seed=seed,
                     on_improvement=on_improvement,
+                    focus=lns_focus,
                 )
                 searched_cost = float(np.dot(self.cost, searched))
                 if searched_cost < best[1] - _tolerance(best[1]):
@@ -332,6 +339,7 @@ class SparseMip:
         lns_rows: Sequence[int],
         seed: int,
         on_improvement: Callable[[float, float], None] | None,
+        focus: Sequence[int] = (),
     ) -> Sequence[float] | None:
         """The cheaper of ``start`` and the dive's plan (the dive gets the share ``dive`` of the
         time left before ``deadline``), then improved by :meth:`neighbourhood_search` around
@@ -349,6 +357,7 @@ class SparseMip:
             time_limit=lns * (deadline - time.perf_counter()),
             seed=seed,
             on_improvement=on_improvement,
+            focus=focus,
         )
 
     def _run(
@@ -442,6 +451,7 @@ class SparseMip:
         on_improvement: Callable[[float, float], None] | None = None,
         enough: float = -INF,
         grow: bool = True,
+        focus: Sequence[int] = (),
     ) -> np.ndarray:
         """*Large neighbourhood search* from the feasible plan ``start``: re-optimise it one
         neighbourhood at a time, exactly, and keep every improvement (until its cost is at
@@ -459,7 +469,16 @@ class SparseMip:
         neighbourhood of ``LNS_MAX_COLUMNS`` improves either, or when one neighbourhood freed
         every column and was solved to optimality. With ``grow=False`` it stops at the first
         such stall instead of growing (a search that runs before HiGHS hands over once its
-        small neighbourhoods stop paying). Columns with no entry in
+        small neighbourhoods stop paying).
+
+        ``focus`` (e.g. the "unplanned" variables of a set-partitioning master): while the plan
+        sets some of them, every other neighbourhood is a *repair*: grown from the rows of one
+        of them together with the rows of the plan's columns that clash with its row's columns
+        in any row (a route on the person-day a left-out visit needs). Growing through the
+        ``rows`` alone never reaches those routes when the visit shares no route with others
+        (an intake with one-visit days only).
+
+        Columns with no entry in
         ``rows`` keep their value throughout. Returns the best plan (``start`` when nothing
         improves it).
 
@@ -480,9 +499,16 @@ class SparseMip:
         cost = np.asarray(self.cost, dtype=float)
         best = float(cost @ x)
         matrix = _ColumnMatrix(self)
-        target, stale = LNS_COLUMNS, 0
+        focus = np.asarray([f for f in focus if f in incidence.rows_of], dtype=np.int64)
+        target, stale, turn = LNS_COLUMNS, 0, 0
         while time.perf_counter() < deadline - 0.05 and best > enough:
-            free = incidence.neighbourhood(int(rng.choice(incidence.rows)), target, rng)
+            turn += 1
+            pending = focus[x[focus] > 0.5]
+            if pending.size and turn % 2:
+                seeds = self._repair_rows(incidence, matrix, int(rng.choice(pending)), x)
+            else:
+                seeds = [int(rng.choice(incidence.rows))]
+            free = incidence.neighbourhood(seeds, target, rng)
             lp, inside = matrix.restricted(free, x)
             h = _highs(LNS_SUB_S, seed)
             h.passModel(lp)
@@ -510,6 +536,20 @@ class SparseMip:
                     break
                 target, stale = min(LNS_MAX_COLUMNS, int(target * LNS_GROWTH)), 0
         return x
+
+    @staticmethod
+    def _repair_rows(
+        incidence: _RowIncidence, matrix: _ColumnMatrix, var: int, x: np.ndarray
+    ) -> list[int]:
+        """The rows of ``var`` and of the plan's columns that share any row with a column of
+        those rows (the seeds of a repair neighbourhood)."""
+        own = incidence.rows_of[var]
+        columns = np.unique(np.concatenate([incidence.columns_of[r] for r in own]))
+        touched = np.unique(matrix.a[:, columns].indices)
+        clashing = np.unique(matrix.by_row[touched].indices)
+        clashing = clashing[x[clashing] > 0.5]
+        rows = {*own, *(r for c in clashing.tolist() for r in incidence.rows_of.get(c, ()))}
+        return sorted(rows)
 
     def _cost_if_feasible(self, x: Sequence[float] | None) -> float:
         """The objective of ``x``; infinite when there is none or it breaks a row or bound."""
@@ -550,18 +590,22 @@ class _RowIncidence:
         for row, cols in self.columns_of.items():
             for var in cols.tolist():
                 rows_of.setdefault(var, []).append(row)
+        self.rows_of = rows_of
+        """Per column with an entry in the rows, those rows."""
         self.near = {
             row: sorted({r for var in cols.tolist() for r in rows_of[var]} - {row})
             for row, cols in self.columns_of.items()
         }
         """Per row, the other rows that share a column with it."""
 
-    def neighbourhood(self, seed_row: int, target: int, rng: np.random.Generator) -> np.ndarray:
+    def neighbourhood(
+        self, seed_rows: Sequence[int], target: int, rng: np.random.Generator
+    ) -> np.ndarray:
         """A boolean mask of the free columns: those whose rows all lie in a set grown
-        breadth-first from ``seed_row`` (neighbours in random order) until ``target`` columns
+        breadth-first from ``seed_rows`` (neighbours in random order) until ``target`` columns
         are free or the rows run out."""
         inside = np.zeros_like(self.n_rows_of)
-        seen, queue, n_free = {seed_row}, [seed_row], 0
+        seen, queue, n_free = set(seed_rows), list(seed_rows), 0
         head = 0
         while head < len(queue) and n_free < target:
             row = queue[head]
@@ -595,6 +639,11 @@ class _ColumnMatrix:
         negative[self.a.indices[self.a.data < 0]] = True
         self.monotone_row = ~negative & bool(np.all(self.lb >= 0))
         """Rows whose activity only grows with any column (coefficients and bounds >= 0)."""
+
+    @functools.cached_property
+    def by_row(self) -> scipy.sparse.csr_matrix:
+        """The same matrix in compressed rows (built when first asked for)."""
+        return self.a.tocsr()
 
     def restricted(self, free: np.ndarray, x: np.ndarray) -> tuple[highspy.HighsLp, np.ndarray]:
         """The MIP over the ``free`` columns with every other column fixed at its value in
