@@ -7,7 +7,6 @@ live in one place.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
@@ -492,13 +491,13 @@ class SparseMip:
         """
         deadline = time.perf_counter() + time_limit
         rng = np.random.default_rng(seed)
-        incidence = _RowIncidence(self, rows)
+        matrix = _ColumnMatrix(self)
+        incidence = _RowIncidence(matrix.by_row, rows)
         x = np.round(np.asarray(start, dtype=float))
         if incidence.rows.size == 0:
             return x
         cost = np.asarray(self.cost, dtype=float)
         best = float(cost @ x)
-        matrix = _ColumnMatrix(self)
         focus = np.asarray([f for f in focus if f in incidence.rows_of], dtype=np.int64)
         target, stale, turn = LNS_COLUMNS, 0, 0
         while time.perf_counter() < deadline - 0.05 and best > enough:
@@ -573,15 +572,15 @@ class _RowIncidence:
     """Which of the given rows each column has an entry in, and the reverse, for growing
     neighbourhoods in :meth:`SparseMip.neighbourhood_search`."""
 
-    def __init__(self, mip: SparseMip, rows: Sequence[int]) -> None:
+    def __init__(self, by_row: scipy.sparse.csr_matrix, rows: Sequence[int]) -> None:
+        """``by_row``: the model's constraint matrix in compressed rows."""
         chosen = sorted(set(int(r) for r in rows))
         self.rows = np.asarray(chosen, dtype=np.int64)
-        by_row = mip._matrix().tocsr()
         self.columns_of = {
             r: by_row.indices[by_row.indptr[r] : by_row.indptr[r + 1]].astype(np.int64)
             for r in chosen
         }
-        self.n_rows_of = np.zeros(mip.n_vars, dtype=np.int64)
+        self.n_rows_of = np.zeros(by_row.shape[1], dtype=np.int64)
         for cols in self.columns_of.values():
             self.n_rows_of[cols] += 1
         self.n_columns = int(np.count_nonzero(self.n_rows_of))
@@ -630,6 +629,8 @@ class _ColumnMatrix:
 
     def __init__(self, mip: SparseMip) -> None:
         self.a = mip._matrix()
+        self.by_row = self.a.tocsr()
+        """The same matrix in compressed rows."""
         shape = self.a.shape
         self.cost = np.asarray(mip.cost, dtype=float)
         self.lb, self.ub = np.asarray(mip.lb, dtype=float), np.asarray(mip.ub, dtype=float)
@@ -639,11 +640,6 @@ class _ColumnMatrix:
         negative[self.a.indices[self.a.data < 0]] = True
         self.monotone_row = ~negative & bool(np.all(self.lb >= 0))
         """Rows whose activity only grows with any column (coefficients and bounds >= 0)."""
-
-    @functools.cached_property
-    def by_row(self) -> scipy.sparse.csr_matrix:
-        """The same matrix in compressed rows (built when first asked for)."""
-        return self.a.tocsr()
 
     def restricted(self, free: np.ndarray, x: np.ndarray) -> tuple[highspy.HighsLp, np.ndarray]:
         """The MIP over the ``free`` columns with every other column fixed at its value in
