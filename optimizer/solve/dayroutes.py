@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optimizer.domain import Problem, Visit, base_id
+from optimizer.domain import Problem, Rules, Visit, base_id
 from optimizer.solve.slots import (
     Calendar,
     StartRange,
@@ -127,28 +127,42 @@ def time_route(
 ) -> tuple[int, ...] | None:
     """Earliest feasible start minutes of the visits ``order`` (indices) on ``day``, or None;
     back home by ``end`` (minute of the day; default ``work_end``: no evening used)."""
+    day_ranges = []
+    for i in order:
+        ranges = inst.ranges[i].get(day)
+        if ranges is None:
+            return None
+        day_ranges.append(ranges)
+    stops = [inst.loc[person]] + [inst.loc[inst.visits[i].id] for i in order] + [inst.loc[person]]
+    legs = [int(inst.minutes[a, b]) for a, b in itertools.pairwise(stops)]
+    durations = [inst.visits[i].duration_min for i in order]
     rules = inst.problem.rules
-    mins = inst.minutes
-    base = day * MINUTES_PER_DAY
-    here = inst.loc[person]
+    limit = rules.work_end if end is None else end
+    return timed_starts(day_ranges, durations, legs, day * MINUTES_PER_DAY, rules, limit)
+
+
+def timed_starts(
+    day_ranges: Sequence[Sequence[StartRange]],
+    durations: Sequence[int],
+    legs: Sequence[int],
+    base: int,
+    rules: Rules,
+    limit: int,
+) -> tuple[int, ...] | None:
+    """Earliest start minutes of visits taken in order on the day that begins at minute
+    ``base``: each inside one of its ``day_ranges``, ``legs`` the drive minutes home -> first,
+    between the visits and last -> home; leaving home at or after ``work_start``, back by
+    ``limit`` (minute of the day) and within ``max_work_min_per_day``. None if impossible."""
     ready = base + rules.work_start
     starts = []
-    for i in order:
-        visit = inst.visits[i]
-        there = inst.loc[visit.id]
-        day_ranges = inst.ranges[i].get(day)
-        if day_ranges is None:
-            return None
-        start = earliest_start(day_ranges, ready + int(mins[here, there]))
+    for ranges, leg, duration in zip(day_ranges, legs, durations, strict=False):
+        start = earliest_start(ranges, ready + leg)
         if start is None:
             return None
         starts.append(start)
-        ready = start + visit.duration_min
-        here = there
-    back = ready + int(mins[here, inst.loc[person]])
-    leave = starts[0] - int(mins[inst.loc[person], inst.loc[inst.visits[order[0]].id]])
-    limit = rules.work_end if end is None else end
-    if back > base + limit or back - leave > rules.max_work_min_per_day:
+        ready = start + duration
+    back = ready + legs[-1]
+    if back > base + limit or back - (starts[0] - legs[0]) > rules.max_work_min_per_day:
         return None
     return tuple(starts)
 
@@ -197,7 +211,11 @@ def _day_matrix(inst: IntakeInstance, members: Sequence[int], person: str) -> np
 
 
 class _Enumerator:
-    """Enumerates route columns for one person."""
+    """Enumerates route columns for one person.
+
+    Travel between the person's home (position 0) and their candidate visits (position
+    ``row + 1``) is copied once into Python lists: the enumeration times hundreds of
+    thousands of orders, and reading numpy scalars one at a time dominated it."""
 
     def __init__(
         self, inst: IntakeInstance, person: str, members: list[int], s: EnumerationSettings
@@ -207,6 +225,10 @@ class _Enumerator:
         self.row_of = {i: r for r, i in enumerate(members)}
         self.best_cost: dict[frozenset[int], int] = {}
         self.columns: list[RouteColumn] = []
+        locs = [inst.loc[person]] + [inst.loc[inst.visits[i].id] for i in members]
+        grid = np.ix_(locs, locs)
+        self.minutes = inst.minutes[grid].astype(np.int64).tolist()
+        self.metres = inst.metres[grid].astype(np.int64).tolist()
 
     def neighbours(self) -> dict[int, list[int]]:
         bits = self.bits.astype(np.float32)
@@ -225,6 +247,11 @@ class _Enumerator:
             result[i] = [self.members[c] for c in cand]
         return result
 
+    def _legs(self, order: Sequence[int], table: list[list[int]]) -> list[int]:
+        """Drives of home -> visits in ``order`` -> home, from ``table`` (minutes or metres)."""
+        stops = [0] + [self.row_of[i] + 1 for i in order] + [0]
+        return [table[a][b] for a, b in itertools.pairwise(stops)]
+
     def offer(self, members: tuple[int, ...]) -> None:
         """Time every order of ``members`` on their common days and keep the good ones."""
         key = frozenset(members)
@@ -235,12 +262,13 @@ class _Enumerator:
         if len(common) == 0:
             self.best_cost[key] = 1 << 30
             return
-        orders = sorted(
-            ((route_cost(self.inst, self.person, o), o) for o in itertools.permutations(members)),
-            key=lambda x: x[0][0],
-        )
-        cheapest = orders[0][0][0]
-        orders = [(cost, o) for cost, o in orders if self._may_fit(cost[0], o)]
+        orders = []
+        for order in itertools.permutations(members):
+            legs = self._legs(order, self.minutes)
+            orders.append((sum(legs), legs, order))
+        orders.sort(key=lambda x: x[0])
+        cheapest = orders[0][0]
+        orders = [o for o in orders if self._may_fit(o[0], o[1], o[2])]
         if not orders:
             self.best_cost[key] = 1 << 30
             return
@@ -250,14 +278,20 @@ class _Enumerator:
         kept: dict[int, RouteColumn] = {}
         found_cost = None
         days = spread_order(common, self.s.days_per_set, self.s.max_days_tried, sum(members))
-        for (minutes, metres), order in orders:
+        rules, visits = self.inst.problem.rules, self.inst.visits
+        for minutes, legs, order in orders:
+            durations = [visits[i].duration_min for i in order]
+            by_day = [self.inst.ranges[i] for i in order]
             for day in days:
                 if day in kept:
                     continue
-                starts = time_route(self.inst, self.person, day, order)
+                day_ranges = [ranges[day] for ranges in by_day]
+                base = day * MINUTES_PER_DAY
+                starts = timed_starts(day_ranges, durations, legs, base, rules, rules.work_end)
                 if starts is None:
                     continue
-                ids = tuple(self.inst.visits[i].id for i in order)
+                ids = tuple(visits[i].id for i in order)
+                metres = sum(self._legs(order, self.metres))
                 kept[day] = RouteColumn(self.person, day, ids, starts, minutes, metres)
                 found_cost = minutes if found_cost is None else found_cost
                 if len(kept) >= self.s.days_per_set:
@@ -267,7 +301,7 @@ class _Enumerator:
         self.best_cost[key] = found_cost if found_cost is not None else 1 << 30
         self.columns.extend(kept.values())
 
-    def _may_fit(self, minutes: int, order: Sequence[int]) -> bool:
+    def _may_fit(self, minutes: int, legs: Sequence[int], order: Sequence[int]) -> bool:
         """Whether the order could fit some day at all: its travel and visits inside the
         working day, its visits and the drives between them inside office hours (a
         necessary condition, checked before any day is timed)."""
@@ -275,12 +309,7 @@ class _Enumerator:
         service = sum(self.inst.visits[i].duration_min for i in order)
         if minutes + service > rules.work_end - rules.work_start:
             return False
-        mins, home = self.inst.minutes, self.inst.loc[self.person]
-        first, last = (
-            self.inst.loc[self.inst.visits[order[0]].id],
-            self.inst.loc[self.inst.visits[order[-1]].id],
-        )
-        inner = minutes - int(mins[home, first]) - int(mins[last, home])
+        inner = minutes - legs[0] - legs[-1]
         return inner + service <= rules.office_end - rules.office_start
 
     def _split_cost(self, members: tuple[int, ...]) -> int:

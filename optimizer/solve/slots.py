@@ -206,4 +206,5 @@ def spread_order(days: Sequence[int] | np.ndarray, k: int, limit: int, offset: i
     first = offset % step
     order = list(range(first, n, step))
     order += [i for i in range(n) if i < first or (i - first) % step]
-    return [int(days[i]) for i in order]
+    listed = days.tolist()
+    return [int(listed[i]) for i in order]
