@@ -203,6 +203,27 @@ def test_with_little_time_after_the_lp_a_complete_start_is_searched_before_highs
     assert searched == [] and runs[0] == 300.0
 
 
+def test_with_little_time_a_cold_start_far_above_the_lp_bound_is_replaced_by_the_dive_plan(
+    monkeypatch,
+):
+    """Three singles (4.5) against an LP bound of 1.5, within the dive margin (5): with more
+    time than ``search_first_within`` no dive runs; with less, the dive's plan (2.5) replaces
+    the start before the search. A start within ``SHORT_DIVE_GAP`` of the bound is searched
+    as it is."""
+    mip = _odd_cycle_model()
+    searched = _record_starts(monkeypatch, "neighbourhood_search", 0)
+    start = np.array([0, 0, 0, 1, 1, 1], dtype=float)
+    common = dict(start=start, keep=2, dive=0.5, dive_margin=5.0, lns=0.5, lns_rows=[0, 1, 2])
+    mip.solve(time_limit=10, search_first_within=5, **common)
+    assert searched == []
+    mip.solve(time_limit=10, search_first_within=60, **common)
+    assert searched == [2.5]
+    searched.clear()
+    monkeypatch.setattr(mip_module, "SHORT_DIVE_GAP", 5.0)
+    mip.solve(time_limit=10, search_first_within=60, **common)
+    assert searched == [4.5]
+
+
 def _count_neighbourhood_runs(monkeypatch) -> list[float]:
     """The time limit of every HiGHS run of a neighbourhood (``mip.run_for``), as they come."""
     runs: list[float] = []
