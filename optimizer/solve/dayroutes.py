@@ -155,7 +155,7 @@ def timed_starts(
     ``limit`` (minute of the day) and within ``max_work_min_per_day``. None if impossible."""
     ready = base + rules.work_start
     starts = []
-    for ranges, leg, duration in zip(day_ranges, legs, durations, strict=False):
+    for ranges, leg, duration in zip(day_ranges, legs[:-1], durations, strict=True):
         start = earliest_start(ranges, ready + leg)
         if start is None:
             return None
