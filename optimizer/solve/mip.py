@@ -51,7 +51,8 @@ SHORT_DIVE_GAP = 0.05
 """With little time (``search_first_within``), a complete start more than this share above the
 LP bound is replaced by a dive's plan where that is cheaper, before the search (measured on the
 example's first intake master in a 60 s plan, session 11: the greedy start is 32 % above the
-bound; the search from it ended 4.3 % above, from the dive's plan 1.0 and 1.4 %)."""
+bound; the search from it ended 4.3 % above, from the dive's plan 1.2 and 1.3 % in two runs and
+1.34 % in the benchmark run)."""
 
 LNS_SUB_S = 1.0
 """Time limit of one neighbourhood's MIP (seconds). With 1,500 free columns nearly all solve to
@@ -352,7 +353,7 @@ class SparseMip:
         """Whether LP diving should look for a better start than ``start``: there is none, it
         costs more than ``lp_bound + margin`` (e.g. it leaves visits out that the LP plans),
         or time is ``short`` and it is more than ``SHORT_DIVE_GAP`` above the bound (a cold
-        start such as the greedy routes; a previous night's plan is closer)."""
+        start such as the greedy routes)."""
         if start is None:
             return True
         cost = float(np.dot(self.cost, start))
