@@ -268,7 +268,9 @@ class _Enumerator:
             orders.append((sum(legs), legs, order))
         orders.sort(key=lambda x: x[0])
         cheapest = orders[0][0]
-        orders = [o for o in orders if self._may_fit(o[0], o[1], o[2])]
+        visits = self.inst.visits
+        service = sum(visits[i].duration_min for i in members)
+        orders = [o for o in orders if self._may_fit(o[0], o[1], service)]
         if not orders:
             self.best_cost[key] = 1 << 30
             return
@@ -278,10 +280,12 @@ class _Enumerator:
         kept: dict[int, RouteColumn] = {}
         found_cost = None
         days = spread_order(common, self.s.days_per_set, self.s.max_days_tried, sum(members))
-        rules, visits = self.inst.problem.rules, self.inst.visits
+        rules = self.inst.problem.rules
         for minutes, legs, order in orders:
             durations = [visits[i].duration_min for i in order]
             by_day = [self.inst.ranges[i] for i in order]
+            ids = tuple(visits[i].id for i in order)
+            metres = sum(self._legs(order, self.metres))
             for day in days:
                 if day in kept:
                     continue
@@ -290,8 +294,6 @@ class _Enumerator:
                 starts = timed_starts(day_ranges, durations, legs, base, rules, rules.work_end)
                 if starts is None:
                     continue
-                ids = tuple(visits[i].id for i in order)
-                metres = sum(self._legs(order, self.metres))
                 kept[day] = RouteColumn(self.person, day, ids, starts, minutes, metres)
                 found_cost = minutes if found_cost is None else found_cost
                 if len(kept) >= self.s.days_per_set:
@@ -301,12 +303,12 @@ class _Enumerator:
         self.best_cost[key] = found_cost if found_cost is not None else 1 << 30
         self.columns.extend(kept.values())
 
-    def _may_fit(self, minutes: int, legs: Sequence[int], order: Sequence[int]) -> bool:
-        """Whether the order could fit some day at all: its travel and visits inside the
-        working day, its visits and the drives between them inside office hours (a
-        necessary condition, checked before any day is timed)."""
+    def _may_fit(self, minutes: int, legs: Sequence[int], service: int) -> bool:
+        """Whether an order with these drives (``minutes`` in all, ``legs`` one by one) and
+        ``service`` minutes of visits could fit some day at all: travel and visits inside the
+        working day, the visits and the drives between them inside office hours (a necessary
+        condition, checked before any day is timed)."""
         rules = self.inst.problem.rules
-        service = sum(self.inst.visits[i].duration_min for i in order)
         if minutes + service > rules.work_end - rules.work_start:
             return False
         inner = minutes - legs[0] - legs[-1]
