@@ -586,3 +586,22 @@ def test_session_pair_starts_the_afternoon_session_late_to_keep_the_day_short():
     afternoon = plan.appointment("GM0344:session")
     assert day_of(problem, plan, "GM0355:session") == day_of(problem, plan, "GM0344:session")
     assert afternoon.start > at(problem, "2023-04-05", "13:30")
+
+
+def test_a_mayors_block_over_midnight_cuts_both_days_and_leaves_the_next_day_whole():
+    """``start_ranges`` on a block split at midnight (Monday 12:00 to Tuesday 10:00) and on
+    the day after it, which has no block (the fast path)."""
+    problem = tiny_problem(orgs=["GM0344"], sessions=(), trainings={})
+    block = (at(problem, "2023-03-06", "12:00"), at(problem, "2023-03-07", "10:00"))
+    problem = with_calendar(problem, "GM0344", busy=(block,))
+    intake = problem.visits["GM0344:intake"]
+    ranges = start_ranges(problem, intake, Calendar.of(problem))
+    by_date = {problem.axis.date_of(rs[0][0]).isoformat(): rs for rs in ranges.values()}
+    length = intake.duration_min
+
+    def span(day: str, first: str, end: str) -> list[tuple[int, int]]:
+        return [(at(problem, day, first), at(problem, day, end) - length)]
+
+    assert by_date["2023-03-06"] == span("2023-03-06", "09:00", "12:00")
+    assert by_date["2023-03-07"] == span("2023-03-07", "10:00", "17:00")
+    assert by_date["2023-03-08"] == span("2023-03-08", "09:00", "17:00")

@@ -79,15 +79,14 @@ def by_day(intervals: Iterable[Interval]) -> dict[int, list[Interval]]:
     """Intervals cut at midnight and grouped by day index (each day's pieces in order)."""
     days: dict[int, list[Interval]] = {}
     for a, b in sorted(intervals):
-        for day in range(a // MINUTES_PER_DAY, (b - 1) // MINUTES_PER_DAY + 1):
+        first, last = a // MINUTES_PER_DAY, (b - 1) // MINUTES_PER_DAY
+        if first == last:  # most blocks lie within one day
+            days.setdefault(first, []).append((a, b))
+            continue
+        for day in range(first, last + 1):
             lo, hi = day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY
             days.setdefault(day, []).append((max(a, lo), min(b, hi)))
     return days
-
-
-def _in_recess(problem: Problem, org: str, day: date) -> bool:
-    region = problem.organisations[org].holiday_region
-    return any(first <= day <= last for first, last in problem.recess.get(region, ()))
 
 
 def _day_parts(problem: Problem, visit: Visit) -> list[Interval]:
@@ -121,26 +120,40 @@ def start_ranges(problem: Problem, visit: Visit, cal: Calendar) -> dict[int, lis
     if visit.required and visit.stage is not Stage.TRAINING:
         last = min(last, (rules.deadline - problem.horizon_start).days)
     parts = _day_parts(problem, visit)
+    duration = visit.duration_min
+    # the ranges of a day without busy blocks or availability windows, from its midnight
+    plain = [(a, b - duration) for a, b in sorted(parts) if b - a >= duration]
     result: dict[int, list[StartRange]] = {}
     busy = by_day(org_cal.busy) if visit.stage is Stage.INTAKE else {}
     available = by_day(org_cal.available) if org_cal.available is not None else None
+    closed = _session_closed_days(problem, visit) if visit.stage is Stage.SESSION else ()
     for day in range(max(first, 0), last + 1):
-        if not cal.working[day]:
-            continue
-        the_date = cal.dates[day]
-        if visit.stage is Stage.SESSION and (
-            the_date in org_cal.council_days or _in_recess(problem, visit.org, the_date)
-        ):
+        if not cal.working[day] or day in closed:
             continue
         base = day * MINUTES_PER_DAY
+        if available is None and day not in busy:
+            if plain:
+                result[day] = [(base + a, base + b) for a, b in plain]
+            continue
         free = [(base + a, base + b) for a, b in parts]
         if available is not None:
             free = intersect(free, available.get(day, ()))
         free = subtract(free, busy.get(day, ()))
-        ranges = [(a, b - visit.duration_min) for a, b in free if b - a >= visit.duration_min]
+        ranges = [(a, b - duration) for a, b in free if b - a >= duration]
         if ranges:
             result[day] = ranges
     return result
+
+
+def _session_closed_days(problem: Problem, visit: Visit) -> set[int]:
+    """Day indices on which the organisation of session ``visit`` holds no session: its
+    council days and its holiday region's recess."""
+    start = problem.horizon_start
+    closed = {(the_date - start).days for the_date in problem.calendar(visit.org).council_days}
+    region = problem.organisations[visit.org].holiday_region
+    for first, last in problem.recess.get(region, ()):
+        closed.update(range((first - start).days, (last - start).days + 1))
+    return closed
 
 
 def person_free(person: Person, interval: Interval) -> bool:
