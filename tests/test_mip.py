@@ -382,6 +382,26 @@ def test_improving_reports_below_the_cost_of_their_values_are_left_out():
     assert reported == [2.0]
 
 
+def test_a_run_is_interrupted_once_highs_reports_its_start_below_its_cost():
+    """After a report below the cost of its values (a mishandled start), HiGHS's next
+    interrupt check stops the run; before it, and after true reports, the run goes on."""
+    reports = mip_module._TrueReports([1.0, 2.0], None)
+    stops: list[bool] = []
+
+    def event(objective: float | None = None, values: list[float] = ()):
+        out = type("Out", (), {"objective_function_value": objective, "mip_dual_bound": 0.0})
+        out.mip_solution = list(values)
+        return type("Event", (), {"data_out": out, "interrupt": lambda self: stops.append(True)})()
+
+    reports.interrupt(event())
+    reports.improving(event(2.0, [0.0, 1.0]))
+    reports.interrupt(event())
+    assert stops == []
+    reports.improving(event(2.5, [1.0, 1.0]))
+    reports.interrupt(event())
+    assert stops == [True]
+
+
 def test_a_search_that_may_not_grow_stops_at_its_first_stall(monkeypatch):
     """From the optimum nothing improves: with ``grow=False`` the search ends after
     ``LNS_PATIENCE`` neighbourhoods (it runs before HiGHS, which may then prove the plan);
