@@ -310,6 +310,27 @@ def test_a_stalled_highs_run_hands_the_plan_to_the_neighbourhood_search(monkeypa
     assert result.bound == result.lp_bound
 
 
+def test_a_mishandled_start_is_dropped_for_its_restriction_only(monkeypatch):
+    """HiGHS mishandles the start of the first restricted run: the same restriction runs again
+    without it, and the wider restriction after it gets the start again (a mishandled run is
+    interrupted within a second, so trying costs little)."""
+    mip, rows, start = _chain_model(n=12)
+    runs: list[tuple[bool, int]] = []
+
+    def run(self, upper, run_start, *args):
+        runs.append((run_start is not None, sum(1 for u in upper if u > 0)))
+        cost = float(np.dot(self.cost, start))
+        if len(runs) == 1:
+            self._start_mishandled = True
+            return np.asarray(run_start, dtype=float), cost, -mip_module.INF, "start mishandled"
+        return np.asarray(start, dtype=float), cost, 0.0, "Optimal"
+
+    monkeypatch.setattr(SparseMip, "_run", run)
+    mip.solve(time_limit=20, start=start, keep=5)
+    assert [given for given, _ in runs[:3]] == [True, False, True]
+    assert runs[0][1] == runs[1][1] < runs[2][1]
+
+
 def test_a_restriction_solved_to_optimality_without_improvement_is_widened_not_searched(
     monkeypatch,
 ):

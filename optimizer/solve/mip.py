@@ -124,8 +124,9 @@ class SparseMip:
         self.row_ub: list[float] = []
         self.entries: list[tuple[int, int, float]] = []
         self._start_mishandled = False
-        """Set when HiGHS mishandled the start of a run (see ``_run``): the rest of that
-        ``solve()`` runs without it."""
+        """Set by ``_run`` when HiGHS mishandled the start of that run: ``solve()`` runs the
+        same restriction again without it (a wider restriction is tried with the start again:
+        the interrupted run costs well under a second)."""
         self._matrix_cache: tuple[tuple[int, int, int], scipy.sparse.csc_matrix] | None = None
 
     @property
@@ -293,6 +294,7 @@ class SparseMip:
         order = np.argsort(reduced, kind="stable")
         groups = [list(g) for g in groups]
         best = (np.asarray(start) if start is not None else None, start_cost, lp_bound, "start")
+        retry = False  # the restriction again without the start that HiGHS mishandled
         while True:
             free = set(order[:keep].tolist()) | set(protect)
             if best[0] is not None:
@@ -304,7 +306,8 @@ class SparseMip:
             share = FIRST_RUN_SHARE if wider else 1.0
             limit = max(1.0, (deadline - time.perf_counter()) * share)
             upper = [u if i in free else 0.0 for i, u in enumerate(self.ub)]
-            run_start = None if self._start_mishandled else best[0]
+            run_start = None if retry else best[0]
+            self._start_mishandled = False
             values, objective, bound, status = self._run(
                 upper, run_start, limit, seed, mip_rel_gap, on_improvement
             )
@@ -315,7 +318,7 @@ class SparseMip:
                 best = (values, objective, bound, status)
             proven = best[1] <= lp_bound + threshold + 1e-6
             stalled = (
-                (run_start is not None or self._start_mishandled)
+                (run_start is not None or retry)
                 and best[1] > before - _tolerance(before)
                 and status != "Optimal"
                 and not mishandled
@@ -337,6 +340,7 @@ class SparseMip:
                     best = (searched, searched_cost, -INF, "neighbourhood")
                 proven = False
                 break
+            retry = mishandled
             if mishandled:
                 continue  # the same restriction again, without the start
             if proven or not wider or deadline - time.perf_counter() < 2.0:
@@ -437,9 +441,9 @@ class SparseMip:
             # "Optimal" below it (the national re-planning master: "optimal" 2,216 minutes
             # below the start, while a run without the start found a plan 1,369 minutes
             # cheaper; 1.15.1 gets it right but improved nothing on the stage models in 15 s).
-            # Neither its bound nor its status holds, its values do. The caller goes on
-            # without HiGHS's use of the start (``solve``), and so do later runs of solve().
-            # The run is interrupted at the first such report (``_TrueReports.interrupt``).
+            # Neither its bound nor its status holds, its values do. The run is interrupted
+            # at the first such report (``_TrueReports.interrupt``), and the caller runs the
+            # same model again without the start (``solve``).
             self._start_mishandled = True
             return values, objective, -INF, "start mishandled"
         return values, objective, info.mip_dual_bound, status
