@@ -413,10 +413,10 @@ rest (cancelled visits, visits a new calendar or a cancelled earlier stage inval
 The default `best` runs both (`repair` first, `full` with the rest of the time limit) and
 stores the valid plan of least score. On this shared 2-core machine the `full` re-plan of
 the national instance spends much of its 60 s enumerating the intake day routes, so its MIPs
-get seconds. In the session-11 run above it always found complete plans, but with a higher
-score (travel plus disruption) than the repaired plan on every night, so `best` stored the
-repaired plan on all 30 (as in the session-5 run). In an earlier run, with the solver as it
-was a few commits before, `full` left 82 and 67 visits unplanned on nights 1 and 2; `best`
+get seconds. In the session-12 run above its score (travel plus disruption plus penalties)
+stayed below one left-out required visit's 100,000 on every night, but above the repaired
+plan's, so `best` stored the repaired plan on all 30 (as in the session-5 and session-11
+runs). In an earlier run, with the solver as it was a few commits before, `full` left 82 and 67 visits unplanned on nights 1 and 2; `best`
 stored the repaired plan then too. The `repair` solve takes a second or less, so with
 `best` the run time is the losing `full` solve plus about a second of loading (the parsed
 calendars and the travel matrix come from their caches; the tables' *run s* less *solve
