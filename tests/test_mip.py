@@ -321,8 +321,12 @@ def test_a_mishandled_start_is_dropped_for_its_restriction_only(monkeypatch):
         runs.append((run_start is not None, sum(1 for u in upper if u > 0)))
         cost = float(np.dot(self.cost, start))
         if len(runs) == 1:
-            self._start_mishandled = True
-            return np.asarray(run_start, dtype=float), cost, -mip_module.INF, "start mishandled"
+            return (
+                np.asarray(run_start, dtype=float),
+                cost,
+                -mip_module.INF,
+                mip_module.START_MISHANDLED,
+            )
         return np.asarray(start, dtype=float), cost, 0.0, "Optimal"
 
     monkeypatch.setattr(SparseMip, "_run", run)

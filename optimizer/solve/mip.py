@@ -54,6 +54,11 @@ example's first intake master in a 60 s plan, session 11: the greedy start is 32
 bound; the search from it ended 4.3 % above, from the dive's plan 1.2 and 1.3 % in two runs and
 1.34 % in the benchmark run)."""
 
+START_MISHANDLED = "start mishandled"
+"""``SparseMip._run``'s status when HiGHS mishandled the start it was given: the run's values
+hold, its bound and status do not. ``solve()`` then runs the same restriction again without the
+start (a wider restriction gets the start again: the interrupted run costs under a second)."""
+
 LNS_SUB_S = 1.0
 """Time limit of one neighbourhood's MIP (seconds). With 1,500 free columns nearly all solve to
 optimality in 0.01-0.1 s; 0.5, 1 and 2 s gave the same plans within the seeds' spread."""
@@ -123,10 +128,6 @@ class SparseMip:
         self.row_lb: list[float] = []
         self.row_ub: list[float] = []
         self.entries: list[tuple[int, int, float]] = []
-        self._start_mishandled = False
-        """Set by ``_run`` when HiGHS mishandled the start of that run: ``solve()`` runs the
-        same restriction again without it (a wider restriction is tried with the start again:
-        the interrupted run costs well under a second)."""
         self._matrix_cache: tuple[tuple[int, int, int], scipy.sparse.csc_matrix] | None = None
 
     @property
@@ -277,13 +278,12 @@ class SparseMip:
                         focus=lns_focus,
                     )
         start_cost = self._cost_if_feasible(start)
-        self._start_mishandled = False
         if lp is None:
             values, objective, bound, status = self._run(
                 self.ub, start, time_limit, seed, mip_rel_gap, on_improvement
             )
             left = deadline - time.perf_counter()
-            if self._start_mishandled and left > 0.5:
+            if status == START_MISHANDLED and left > 0.5:
                 again = self._run(self.ub, None, left, seed, mip_rel_gap, on_improvement)
                 if again[0].size and (again[1] <= objective or not self._feasible(values)):
                     values, objective, bound, status = again
@@ -307,11 +307,10 @@ class SparseMip:
             limit = max(1.0, (deadline - time.perf_counter()) * share)
             upper = [u if i in free else 0.0 for i, u in enumerate(self.ub)]
             run_start = None if retry else best[0]
-            self._start_mishandled = False
             values, objective, bound, status = self._run(
                 upper, run_start, limit, seed, mip_rel_gap, on_improvement
             )
-            mishandled = run_start is not None and self._start_mishandled
+            mishandled = status == START_MISHANDLED
             trusted = not mishandled or (values.size and self._feasible(values))
             before = best[1]
             if values.size and objective <= best[1] + 1e-9 and trusted:
@@ -444,8 +443,7 @@ class SparseMip:
             # Neither its bound nor its status holds, its values do. The run is interrupted
             # at the first such report (``_TrueReports.interrupt``), and the caller runs the
             # same model again without the start (``solve``).
-            self._start_mishandled = True
-            return values, objective, -INF, "start mishandled"
+            return values, objective, -INF, START_MISHANDLED
         return values, objective, info.mip_dual_bound, status
 
     def _solved_lp(self, time_limit: float) -> highspy.Highs | None:
