@@ -18,6 +18,7 @@ from optimizer.solve.hosted import (
     routes_in_windows,
     within_windows,
 )
+from optimizer.solve.later import LaterSettings
 from optimizer.solve.slots import Calendar, latest_start, start_ranges
 from optimizer.solve.solve import SolveSettings, intake_instance, solve
 from tests.factories import at, tiny_problem
@@ -79,8 +80,9 @@ def test_intake_is_not_hosted_where_its_own_session_would_lose_the_lag():
 
 def test_training_moves_onto_the_morning_of_its_trainers_session_day():
     """De Bilt's training (requested in April) and Utrecht's session (afternoon of 5 April
-    only, with R1, the one session trainer): stage 2 puts the training on 20 April, the
-    re-planning round before the session on 5 April."""
+    only, with R1, the one session trainer): stage 2, without its own trainings before a
+    session (``tests/test_later.py``), puts the training on 20 April, the re-planning round
+    before the session on 5 April."""
     problem = tiny_problem(
         orgs=["GM0344", "GM0310"],
         people=["T1", "R1"],
@@ -97,10 +99,11 @@ def test_training_moves_onto_the_morning_of_its_trainers_session_day():
         ("2023-04-05", "09:00", "12:30"),
         ("2023-04-20", "09:00", "17:00"),
     )
-    plan = solved_valid(problem)
+    apart = LaterSettings(training_before_session=False)
+    plan = solved_valid(problem, settings=SolveSettings(later=apart))
     assert day_of(problem, plan, "GM0310:training") == date(2023, 4, 5)
     assert plan.appointment("GM0310:training").people == ("R1",)
-    unhosted = solved_valid(problem, settings=WITHOUT_HOSTING)
+    unhosted = solved_valid(problem, settings=dataclasses.replace(WITHOUT_HOSTING, later=apart))
     assert day_of(problem, unhosted, "GM0310:training") == date(2023, 4, 20)
     assert plan.travel_min < unhosted.travel_min
 

@@ -66,6 +66,10 @@ class LaterSettings:
     """Candidates of least LP reduced cost the MIP keeps (reduced-cost filtering)."""
     max_days_tried: int = 80
     """Allowed days timed at most per visit and pair of people (evenly sampled)."""
+    training_before_session: bool = True
+    """Also offer a trainer's day of a training and then a session of a nearby organisation
+    (afternoon or evening) with one of the session's team members
+    (:func:`training_session_days`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +340,7 @@ def solve_later(
         session_pairs(problem, sessions, ranges, ctx, settings) if settings.pair_sessions else []
     )
     session_of_org = {v.org: v for v in sessions}
+    floors: dict[str, int | None] = {}
     for visit in trainings:
         session = session_of_org.get(visit.org)
         floor = None
@@ -345,10 +350,16 @@ def solve_later(
             days = [c.day for c in cands[session.id]]
             days += [c.day for c in pairs if session.id in c.visits]
             floor = min(days) if days else calendar.n_days
+        floors[visit.id] = floor
         cands[visit.id] = training_candidates(
             problem, visit, ranges[visit.id], ctx, floor, settings
         )
-    everything = [c for visit in [*sessions, *trainings] for c in cands[visit.id]] + pairs
+    mixed = (
+        training_session_days(problem, trainings, sessions, ranges, ctx, floors, settings)
+        if settings.training_before_session
+        else []
+    )
+    everything = [c for visit in [*sessions, *trainings] for c in cands[visit.id]] + pairs + mixed
     mip = SparseMip()
     var_of: list[tuple[int, Candidate]] = []
     slack: dict[str, int] = {}
@@ -364,9 +375,10 @@ def solve_later(
             by_visit[visit_id].append(var)
         for person in c.people:
             person_day[(person, c.day)].append(var)
-        if problem.visits[c.visits[0]].stage is Stage.SESSION:
+        n_sessions = sum(problem.visits[v].stage is Stage.SESSION for v in c.visits)
+        if n_sessions:
             team, trainer = c.people
-            weekly_sessions[(trainer, week)].append((var, float(len(c.visits))))
+            weekly_sessions[(trainer, week)].append((var, float(n_sessions)))
             if c.evening:
                 evenings[(team, week)].append(var)
     for visit in [*sessions, *trainings]:
@@ -629,6 +641,136 @@ def _pair_days(
             if len(out) >= settings.pair_days:
                 break
     return out
+
+
+def visit_people(problem: Problem, cand: Candidate, visit_id: str) -> tuple[str, ...]:
+    """The people of ``cand`` at ``visit_id``: a training's trainer alone (a candidate's
+    trainer is its last person), a session's team member and trainer."""
+    if problem.visits[visit_id].stage is Stage.TRAINING:
+        return cand.people[-1:]
+    return cand.people
+
+
+def training_session_days(
+    problem: Problem,
+    trainings: Sequence[Visit],
+    sessions: Sequence[Visit],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    ctx: LaterContext,
+    floors: dict[str, int | None],
+    settings: LaterSettings,
+) -> list[Candidate]:
+    """A trainer's day of a training (office hours) and then a session of a nearby
+    organisation, in the afternoon or the evening, where one of the session's
+    ``team_per_visit`` nearest team members joins the trainer. Offered for each training's
+    ``trainers_per_visit`` nearest trainers with its skill and the session skill, and its
+    ``pair_neighbours`` nearest sessions at most ``pair_max_leg_min`` away, on up to
+    ``pair_days`` days per people and slot that the training's window (on or after
+    ``floors[training] + training lag``: its own session's earliest offered day) and the
+    session's lag period share. The candidate's people are (team member, trainer); the
+    training is the trainer's alone (:func:`visit_people`)."""
+    allowed = _pair_periods(problem, sessions, ranges, ctx)
+    placed = [v for v in sessions if v.id in allowed]
+    team = [p.id for p in problem.people.values() if p.role is Role.TEAM]
+    lag = problem.rules.training_lag_min_days
+    t = problem.travel
+    out: list[Candidate] = []
+    for training in trainings:
+        skill = training.skill or Skill.GROUP_TRAINING
+        able = [r for r in _session_trainers(problem) if skill in problem.people[r].skills]
+        trains = nearest_people(problem, training.org, able, settings.trainers_per_visit)
+        floor = floors.get(training.id)
+        days = {d for d in ranges[training.id] if floor is None or d >= floor + lag}
+        near = sorted(
+            (t.min(training.org, s.org), s.id)
+            for s in placed
+            if s.org != training.org and t.min(training.org, s.org) <= settings.pair_max_leg_min
+        )
+        for _, session_id in near[: settings.pair_neighbours]:
+            session = problem.visits[session_id]
+            common = sorted(days & allowed[session_id])
+            if not common:
+                continue
+            teams = nearest_people(problem, session.org, team, settings.team_per_visit)
+            for people in itertools.product(teams, trains):
+                out += _training_session_candidates(
+                    problem, people, training, session, common, ranges, ctx, settings
+                )
+    return out
+
+
+def _training_session_candidates(
+    problem: Problem,
+    people: tuple[str, str],
+    training: Visit,
+    session: Visit,
+    common: Sequence[int],
+    ranges: dict[str, dict[int, list[StartRange]]],
+    ctx: LaterContext,
+    settings: LaterSettings,
+) -> list[Candidate]:
+    """Up to ``pair_days`` days per slot on which ``people`` (team member, trainer) can do
+    ``training`` (the trainer) and then ``session`` (both)."""
+    member, trainer = people
+    taken = ctx.blocked.get(member, set()) | ctx.blocked.get(trainer, set())
+    days = [d for d in common if d not in taken]
+    cost = _pair_cost(problem, trainer, training.org, session.org) + round_trip(
+        problem, member, session.org
+    )
+    out: list[Candidate] = []
+    for evening in (False, True):
+        found = 0
+        for day in spread_order(days, settings.pair_days, settings.max_days_tried, 0):
+            starts = _training_session_timing(
+                problem, people, training, session, day, ranges, evening
+            )
+            if starts is None:
+                continue
+            late = is_evening(problem, member, session.org, starts[1], session.duration_min)
+            out.append(Candidate((training.id, session.id), starts, people, day, cost, late))
+            found += 1
+            if found >= settings.pair_days:
+                break
+    return out
+
+
+def _training_session_timing(
+    problem: Problem,
+    people: tuple[str, str],
+    training: Visit,
+    session: Visit,
+    day: int,
+    ranges: dict[str, dict[int, list[StartRange]]],
+    evening: bool,
+) -> tuple[int, int] | None:
+    """Starts of ``training`` (the trainer) and then ``session`` (team member and trainer) in
+    the afternoon or the ``evening`` of ``day``: the session as early as it goes, the training
+    as late as the session allows (the trainer's shortest day); None if a limit breaks."""
+    member, trainer = people
+    rules = problem.rules
+    t = problem.travel
+    base = day * MINUTES_PER_DAY
+    slot = _part(ranges[session.id][day], day, evening)
+    own = ranges[training.id][day]
+    home = base_id(trainer)
+    s1 = earliest_start(own, base + rules.work_start + t.min(home, training.org))
+    if s1 is None:
+        return None
+    between = training.duration_min + t.min(training.org, session.org)
+    joined = base + rules.work_start + t.min(base_id(member), session.org)
+    s2 = earliest_start(slot, max(s1 + between, joined))
+    if s2 is None:
+        return None
+    s1 = latest_start(own, s2 - between) or s1
+    leave = s1 - t.min(home, training.org)
+    back = s2 + session.duration_min + t.min(session.org, home)
+    if back > base + rules.evening_end or back - leave > rules.max_work_min_per_day:
+        return None
+    if not person_free(problem.people[trainer], (leave, back)):
+        return None
+    if not _person_window(problem, member, session.org, day, s2, session.duration_min):
+        return None
+    return s1, s2
 
 
 def _start_values(

@@ -278,18 +278,23 @@ def with_hosted(
     return out
 
 
-def current_days(problem: Problem, sessions: Sequence[Appointment]) -> list[RouteColumn]:
-    """The sessions' person-days as stage 2 placed them, as part columns (the warm start)."""
-    by_id = {a.visit_id: a for a in sessions}
+def current_days(problem: Problem, appointments: Sequence[Appointment]) -> list[RouteColumn]:
+    """The sessions' person-days as stage 2 placed them, as part columns (the warm start).
+    ``appointments``: the sessions, and the trainings a trainer gives on a day of a session
+    (they stay in that day's column)."""
+    by_id = {a.visit_id: a for a in appointments}
     out = []
-    for route in day_routes(problem, sessions):
+    for route in day_routes(problem, appointments):
         appts = [by_id[v] for v in route.visits]
         role = problem.people[route.person].role
         out.append(
             RouteColumn(
                 route.person,
                 appts[0].start // MINUTES_PER_DAY,
-                tuple(part_id(a.visit_id, role) for a in appts),
+                tuple(
+                    part_id(a.visit_id, role) if a.stage is Stage.SESSION else a.visit_id
+                    for a in appts
+                ),
                 tuple(a.start for a in appts),
                 route.travel_min,
                 route.travel_m,

@@ -70,7 +70,7 @@ from optimizer.solve.hosted import (
     within_windows,
 )
 from optimizer.solve.intakes import SEARCH_FIRST_WITHIN_S, solve_intakes
-from optimizer.solve.later import LaterContext, LaterSettings, solve_later
+from optimizer.solve.later import LaterContext, LaterSettings, solve_later, visit_people
 from optimizer.solve.reasons import explain
 from optimizer.solve.reserve import Reservation, session_reservations
 from optimizer.solve.session_days import (
@@ -210,11 +210,11 @@ def solve(
             previous=prev,
             time_limit=budget.seconds(settings.later_share),
             seed=seed,
-            settings=settings.later,
+            settings=_later_settings(settings),
             start=baseline2.chosen,
         )
     later_appts = [
-        _appointment(problem.visits[visit_id], cand.people, start, prev)
+        _appointment(problem.visits[visit_id], visit_people(problem, cand, visit_id), start, prev)
         for cand in stage2.chosen
         for visit_id, start in zip(cand.visits, cand.starts, strict=True)
     ]
@@ -527,7 +527,7 @@ def _replan_around_sessions(
             hosted_choices(training.inst, day_hosts, {}, settings.hosting, training.can_do),
         )
         visits += part_visits(problem, sessions)
-        start += current_days(problem, sessions)
+        start += current_days(problem, [*sessions, *_trainings_on_session_days(later_appts)])
         limits = part_rows(problem, cal, _pin_evenings(problem), ctx.sessions_used, links)
     result = solve_intakes(
         visits,
@@ -542,6 +542,31 @@ def _replan_around_sessions(
     if result.result is None or not result.result.feasible:
         return None
     return _replanned_appointments(problem, result, later_appts, training.visits, free, prev)
+
+
+def _later_settings(settings: SolveSettings) -> LaterSettings:
+    """Stage 2's settings: no training before a session when the re-planning round keeps the
+    sessions' people (it re-plans the trainings around their days, and has no column for a
+    trainer's day of both)."""
+    if settings.host_intakes and not settings.free_session_people:
+        return replace(settings.later, training_before_session=False)
+    return settings.later
+
+
+def _trainings_on_session_days(appointments: Sequence[Appointment]) -> list[Appointment]:
+    """The trainings among ``appointments`` on a day on which their trainer also has a session
+    among them (stage 2's trainings before a session)."""
+    session_days = {
+        (p, a.start // MINUTES_PER_DAY)
+        for a in appointments
+        if a.stage is Stage.SESSION
+        for p in a.people
+    }
+    return [
+        a
+        for a in appointments
+        if a.stage is Stage.TRAINING and (a.people[0], a.start // MINUTES_PER_DAY) in session_days
+    ]
 
 
 def _intake_and_training_days(
@@ -663,10 +688,10 @@ def _training_columns(
     trainer_hosts = [h for h in hosts if h.person in trainers]
     columns += hosted_columns(inst, trainer_hosts, {}, settings.hosting, can_do)
     ids = {v.id for v in visits}
-    start = [
+    start = [  # a training before a session is in its session's day column (current_days)
         RouteColumn(c.people[0], c.day, c.visits, c.starts, c.travel_min, _metres(problem, c))
         for c in stage2.chosen
-        if c.visits[0] in ids
+        if c.visits[0] in ids and len(c.people) == 1
     ]
     return _TrainingRound(visits, columns, start, inst, can_do)
 
