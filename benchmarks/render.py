@@ -1050,8 +1050,9 @@ def why_paragraphs(results: dict[str, dict | None]) -> list[str]:
         text += (
             ". Most of the travel is sessions: two people (team member and trainer) from two "
             "homes to one council, mostly one or two sessions a day (afternoon and evening). "
-            "The planner places intakes first, sessions given the intake dates, then re-plans "
-            "intakes and trainings around the sessions: each session's team member and "
+            "The planner places intakes first, then sessions and trainings given the intake "
+            "dates (a trainer's day may hold a training and then a nearby session), then "
+            "re-plans intakes and trainings around the sessions: each session's team member and "
             "trainer chosen again, intakes hosted before a session, a training before a "
             "trainer's session, and (when that round has 30 s or more) a session moved to "
             "another day within 4 weeks that keeps its lags. It never weighs the first "

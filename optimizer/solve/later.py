@@ -62,8 +62,12 @@ class LaterSettings:
     """Longest drive between the two sessions of a pair."""
     pair_days: int = 8
     """Days offered per session pair, people and order."""
-    keep_candidates: int = 6000
-    """Candidates of least LP reduced cost the MIP keeps (reduced-cost filtering)."""
+    keep_candidates: int = 9000
+    """Candidates of least LP reduced cost the MIP keeps (reduced-cost filtering). Was 6,000
+    until the trainings before a session came (session 13): on captured stage-2 inputs of 60 s
+    plans with 15 s, 6,000 ended at the first restriction's optimum (example 33,823, tight
+    737,378), 9,000 went further (33,561 and 737,063), 12,000 reached 33,441 on the example
+    but left the tight variant's first restriction unsolved (10 visits out)."""
     max_days_tried: int = 80
     """Allowed days timed at most per visit and pair of people (evenly sampled)."""
     training_before_session: bool = True
