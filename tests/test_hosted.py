@@ -22,6 +22,7 @@ from optimizer.solve.later import LaterSettings
 from optimizer.solve.slots import Calendar, latest_start, start_ranges
 from optimizer.solve.solve import SolveSettings, intake_instance, solve
 from tests.factories import at, tiny_problem
+from tests.test_later import training_near_a_session
 from tests.test_solver import day_of, with_available
 
 WITHOUT_HOSTING = SolveSettings(host_intakes=False)
@@ -83,22 +84,7 @@ def test_training_moves_onto_the_morning_of_its_trainers_session_day():
     only, with R1, the one session trainer): stage 2, without its own trainings before a
     session (``tests/test_later.py``), puts the training on 20 April, the re-planning round
     before the session on 5 April."""
-    problem = tiny_problem(
-        orgs=["GM0344", "GM0310"],
-        people=["T1", "R1"],
-        sessions=("GM0344",),
-        trainings={"GM0310": (date(2023, 4, 1), date(2023, 4, 30))},
-    )
-    problem = with_available(
-        problem, "GM0344", ("2023-03-01", "09:00", "12:00"), ("2023-04-05", "13:00", "17:00")
-    )
-    problem = with_available(
-        problem,
-        "GM0310",
-        ("2023-03-01", "09:00", "17:00"),
-        ("2023-04-05", "09:00", "12:30"),
-        ("2023-04-20", "09:00", "17:00"),
-    )
+    problem = training_near_a_session(("13:00", "17:00"), ("09:00", "12:30"))
     apart = LaterSettings(training_before_session=False)
     plan = solved_valid(problem, settings=SolveSettings(later=apart))
     assert day_of(problem, plan, "GM0310:training") == date(2023, 4, 5)

@@ -43,7 +43,7 @@ def test_training_lag_rows_allow_exactly_a_training_at_least_the_lag_after_its_s
             assert mip._feasible(values) == allowed, (s, t, day_of)
 
 
-def _training_near_a_session(session_span: tuple[str, str], training_span: tuple[str, str]):
+def training_near_a_session(session_span: tuple[str, str], training_span: tuple[str, str]):
     """Utrecht's session possible on 5 April only (``session_span``), De Bilt's training
     (requested in April) on 5 April (``training_span``) or all of 20 April; R1 is the one
     trainer with both skills."""
@@ -75,7 +75,7 @@ def test_stage_two_gives_a_training_before_a_nearby_session_on_the_trainers_day(
 ):
     """Without the re-planning round, stage 2 itself puts De Bilt's training before Utrecht's
     session on 5 April, one trip for the trainer; without such candidates it takes 20 April."""
-    problem = _training_near_a_session(session_span, training_span)
+    problem = training_near_a_session(session_span, training_span)
     plan = solved(problem, settings=SolveSettings(host_intakes=False))
     training, session = plan.appointment("GM0310:training"), plan.appointment("GM0344:session")
     assert day_of(problem, plan, "GM0310:training") == date(2023, 4, 5)
@@ -90,7 +90,7 @@ def test_stage_two_gives_a_training_before_a_nearby_session_on_the_trainers_day(
 def test_the_round_keeps_a_training_that_stage_two_gave_before_a_session():
     """The re-planning round starts from stage 2's day of training and session and keeps it
     (its warm start holds the trainer's day as one column)."""
-    problem = _training_near_a_session(("13:00", "17:00"), ("09:00", "12:30"))
+    problem = training_near_a_session(("13:00", "17:00"), ("09:00", "12:30"))
     plan = solved(problem)
     assert day_of(problem, plan, "GM0310:training") == date(2023, 4, 5)
     assert plan.appointment("GM0310:training").end <= plan.appointment("GM0344:session").start

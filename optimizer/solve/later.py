@@ -623,6 +623,12 @@ def session_pairs(
     return out
 
 
+def _free_days(common: Sequence[int], people: Sequence[str], ctx: LaterContext) -> list[int]:
+    """The days of ``common`` on which none of ``people`` is taken already."""
+    taken = set().union(*(ctx.blocked.get(p, set()) for p in people))
+    return [d for d in common if d not in taken]
+
+
 def _pair_days(
     problem: Problem,
     people: tuple[str, str],
@@ -634,8 +640,7 @@ def _pair_days(
     settings: LaterSettings,
 ) -> list[Candidate]:
     """Up to ``pair_days`` days on which ``people`` can do ``first`` then ``second``."""
-    taken = set().union(*(ctx.blocked.get(p, set()) for p in people))
-    days = [d for d in common if d not in taken]
+    days = _free_days(common, people, ctx)
     cost = sum(_pair_cost(problem, p, first.org, second.org) for p in people)
     out: list[Candidate] = []
     for day in spread_order(days, settings.pair_days, settings.max_days_tried, 0):
@@ -716,8 +721,7 @@ def _training_session_candidates(
     """Up to ``pair_days`` days per slot on which ``people`` (team member, trainer) can do
     ``training`` (the trainer) and then ``session`` (both)."""
     member, trainer = people
-    taken = ctx.blocked.get(member, set()) | ctx.blocked.get(trainer, set())
-    days = [d for d in common if d not in taken]
+    days = _free_days(common, people, ctx)
     cost = _pair_cost(problem, trainer, training.org, session.org) + round_trip(
         problem, member, session.org
     )
