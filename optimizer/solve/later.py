@@ -683,10 +683,11 @@ def training_session_days(
     team = [p.id for p in problem.people.values() if p.role is Role.TEAM]
     lag = problem.rules.training_lag_min_days
     t = problem.travel
+    session_trainers = _session_trainers(problem)
     out: list[Candidate] = []
     for training in trainings:
         skill = training.skill or Skill.GROUP_TRAINING
-        able = [r for r in _session_trainers(problem) if skill in problem.people[r].skills]
+        able = [r for r in session_trainers if skill in problem.people[r].skills]
         trains = nearest_people(problem, training.org, able, settings.trainers_per_visit)
         floor = floors.get(training.id)
         days = {d for d in ranges[training.id] if floor is None or d >= floor + lag}
