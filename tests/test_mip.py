@@ -475,3 +475,37 @@ def test_a_left_out_visit_is_repaired_by_freeing_the_routes_on_the_days_it_needs
     repaired = mip.neighbourhood_search(plan, rows, time_limit=60, seed=0, focus=[out_v])
     assert float(np.dot(mip.cost, repaired)) == 17.0
     assert _covers_every_row_once(mip, repaired)
+
+
+def test_a_guided_neighbourhood_search_grows_its_first_neighbourhood_from_the_plans_dear_column(
+    monkeypatch,
+):
+    """Guided by one plan column's weight (as by an LP reduced cost far above the others'),
+    the search's first neighbourhood grows from that column's row, whatever its seed;
+    unguided, from rows drawn uniformly over the 30."""
+    mip, rows, start = _chain_model(n=30)
+    dear = [v for v in np.flatnonzero(start > 0.5) if rows[15] in _rows_of(mip, v)][0]
+    guide = np.zeros(mip.n_vars)
+    guide[dear] = 100.0
+    monkeypatch.setattr("optimizer.solve.mip.LNS_COLUMNS", 3)
+    first: dict[bool, list[int]] = {True: [], False: []}
+    real = mip_module._RowIncidence.neighbourhood
+    for guided in (True, False):
+        for seed in range(10):
+            seeds: list[int] = []
+
+            def record(self, seed_rows, target, rng, seeds=seeds):
+                seeds.extend(seed_rows)
+                return real(self, seed_rows, target, rng)
+
+            monkeypatch.setattr(mip_module._RowIncidence, "neighbourhood", record)
+            weights = guide if guided else None
+            mip.neighbourhood_search(start, rows, time_limit=0.3, seed=seed, guide=weights)
+            first[guided].append(seeds[0])
+    assert first[True] == [rows[15]] * 10
+    assert len(set(first[False])) >= 5
+
+
+def _rows_of(mip: SparseMip, var: int) -> set[int]:
+    """The rows in which column ``var`` has an entry."""
+    return set(mip._matrix()[:, [var]].indices.tolist())

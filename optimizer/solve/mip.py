@@ -63,6 +63,14 @@ LNS_SUB_S = 1.0
 """Time limit of one neighbourhood's MIP (seconds). With 1,500 free columns nearly all solve to
 optimality in 0.01-0.1 s; 0.5, 1 and 2 s gave the same plans within the seeds' spread."""
 
+GUIDE_FLOOR = 1e-3
+"""Least weight of a plan's column when a guided neighbourhood search draws the column its
+neighbourhood grows from (``SparseMip.neighbourhood_search(guide=...)``): columns at the LP's
+prices (reduced cost 0) stay drawable. Guided by the LP's reduced costs, the first intake
+master of a 60 s national plan (16 s, seeds 0-3, session 14) ended 16,097 minutes on average
+(0.74 % above its LP bound) against 16,178 (1.23 %) with uniform draws; tight 19,370 (0.96 %)
+against 19,393 (1.08 %)."""
+
 _BANNER_SHOWN = False
 
 
@@ -256,6 +264,7 @@ class SparseMip:
                 if dive > 0 and self._dive_pays(start, lp[0], dive_margin, short):
                     start = self._better_start(
                         h,
+                        reduced,
                         start,
                         deadline,
                         dive,
@@ -276,6 +285,7 @@ class SparseMip:
                         enough=lp[0] + _tolerance(lp[0]),
                         grow=False,
                         focus=lns_focus,
+                        guide=reduced,
                     )
         start_cost = self._cost_if_feasible(start)
         if lp is None:
@@ -333,6 +343,7 @@ class SparseMip:
                     seed=seed,
                     on_improvement=on_improvement,
                     focus=lns_focus,
+                    guide=reduced,
                 )
                 searched_cost = float(np.dot(self.cost, searched))
                 if searched_cost < best[1] - _tolerance(best[1]):
@@ -367,6 +378,7 @@ class SparseMip:
     def _better_start(
         self,
         h: highspy.Highs,
+        reduced: np.ndarray,
         start: Sequence[float] | None,
         deadline: float,
         dive: float,
@@ -379,9 +391,9 @@ class SparseMip:
     ) -> Sequence[float] | None:
         """The cheaper of ``start`` and the dive's plan (the dive gets the share ``dive`` of the
         time left before ``deadline``), then improved by :meth:`neighbourhood_search` around
-        ``lns_rows`` for the share ``lns`` of the time left after it (when ``lns`` > 0), which
-        stops once the plan reaches the LP bound held in ``h`` (and, with ``grow=False``, at its
-        first stall)."""
+        ``lns_rows`` for the share ``lns`` of the time left after it (when ``lns`` > 0), guided
+        by the LP's ``reduced`` costs, which stops once the plan reaches the LP bound held in
+        ``h`` (and, with ``grow=False``, at its first stall)."""
         lp_bound = float(h.getInfo().objective_function_value)
         plan = self.dive(h, time_limit=dive * (deadline - time.perf_counter()))
         if plan is not None and (
@@ -399,6 +411,7 @@ class SparseMip:
             enough=lp_bound + _tolerance(lp_bound),
             grow=grow,
             focus=focus,
+            guide=reduced,
         )
 
     def _run(
@@ -497,6 +510,7 @@ class SparseMip:
         enough: float = -INF,
         grow: bool = True,
         focus: Sequence[int] = (),
+        guide: np.ndarray | None = None,
     ) -> np.ndarray:
         """*Large neighbourhood search* from the feasible plan ``start``: re-optimise it one
         neighbourhood at a time, exactly, and keep every improvement (until its cost is at
@@ -522,6 +536,11 @@ class SparseMip:
         in any row (a route on the person-day a left-out visit needs). Growing through the
         ``rows`` alone never reaches those routes when the visit shares no route with others
         (an intake with one-visit days only).
+
+        ``guide`` (per column, e.g. the LP relaxation's reduced costs): every other
+        neighbourhood grows from a row of a column of the plan drawn with weight ``guide``
+        (at least ``GUIDE_FLOOR``), so the search works where the plan pays most above the LP
+        optimum's prices; without it every neighbourhood grows from a row drawn uniformly.
 
         Columns with no entry in
         ``rows`` keep their value throughout. Returns the best plan (``start`` when nothing
@@ -551,6 +570,8 @@ class SparseMip:
             pending = focus[x[focus] > 0.5]
             if pending.size and turn % 2:
                 seeds = self._repair_rows(incidence, matrix, int(rng.choice(pending)), x)
+            elif guide is not None:
+                seeds = self._guided_row(incidence, x, guide, rng)
             else:
                 seeds = [int(rng.choice(incidence.rows))]
             free = incidence.neighbourhood(seeds, target, rng)
@@ -581,6 +602,19 @@ class SparseMip:
                     break
                 target, stale = min(LNS_MAX_COLUMNS, int(target * LNS_GROWTH)), 0
         return x
+
+    @staticmethod
+    def _guided_row(
+        incidence: _RowIncidence, x: np.ndarray, guide: np.ndarray, rng: np.random.Generator
+    ) -> list[int]:
+        """One row of a column of the plan ``x``, the column drawn with weight ``guide`` (at
+        least ``GUIDE_FLOOR``); a uniform row when the plan has no column in the rows."""
+        plan = [c for c in np.flatnonzero(x > 0.5).tolist() if c in incidence.rows_of]
+        if not plan:
+            return [int(rng.choice(incidence.rows))]
+        weight = np.maximum(guide[plan], GUIDE_FLOOR)
+        column = plan[int(rng.choice(len(plan), p=weight / weight.sum()))]
+        return [int(rng.choice(incidence.rows_of[column]))]
 
     @staticmethod
     def _repair_rows(
