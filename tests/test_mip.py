@@ -90,6 +90,46 @@ def _record_starts(monkeypatch, method: str = "_run", position: int = 1) -> list
     return starts
 
 
+def _batch_trap_model() -> SparseMip:
+    """Set partitioning of five elements (found by a random search): the LP is fractional and
+    its two largest fractional columns that share no row cannot both be in a plan."""
+    mip = SparseMip()
+    columns = [
+        ((4,), 2.4),
+        ((0, 1), 3.2),
+        ((0, 4), 3.2),
+        ((1, 3), 4.8),
+        ((2, 3), 8.0),
+        ((0, 2, 3), 7.2),
+        ((1, 2, 3), 7.2),
+        ((1, 2, 4), 2.4),
+    ]
+    variables = [mip.add_var(cost) for _, cost in columns]
+    for element in range(5):
+        members = [
+            v for v, (covered, _) in zip(variables, columns, strict=True) if element in covered
+        ]
+        mip.add_row([(v, 1.0) for v in members], lb=1, ub=1)
+    return mip
+
+
+def test_a_dive_batch_that_makes_the_lp_infeasible_keeps_only_its_largest_column(monkeypatch):
+    monkeypatch.setattr("optimizer.solve.mip.DIVE_BATCH", 2)
+    undone: list[int] = []
+    real = SparseMip._bounds
+
+    def spy(self, columns):
+        undone.extend(columns.tolist())
+        return real(self, columns)
+
+    monkeypatch.setattr(SparseMip, "_bounds", spy)
+    mip = _batch_trap_model()
+    plan = mip.dive(mip._solved_lp(10), time_limit=10)
+    assert len(undone) == 1
+    assert plan is not None and _covers_every_row_once(mip, plan)
+    assert set(np.unique(plan)) <= {0.0, 1.0}
+
+
 def test_a_cheaper_dive_plan_replaces_the_warm_start(monkeypatch):
     """Start: the three singles (4.5); the MIP runs start from the dive's plan (2.5)."""
     mip = _odd_cycle_model()
