@@ -75,9 +75,9 @@ GUIDE_FLOOR = 1e-3
 """Least weight of a plan's column when a guided neighbourhood search draws the column its
 neighbourhood grows from (``SparseMip.neighbourhood_search(guide=...)``): columns at the LP's
 prices (reduced cost 0) stay drawable. Guided by the LP's reduced costs, the first intake
-master of a 60 s national plan (16 s, seeds 0-3, session 14) ended 16,097 minutes on average
-(0.74 % above its LP bound) against 16,178 (1.23 %) with uniform draws; tight 19,370 (0.96 %)
-against 19,393 (1.08 %)."""
+master of a 60 s national plan (16 s, seeds 0-3, session 14) ended 16,118 minutes on average
+(0.86 % above its LP bound) against 16,178 (1.23 %) with uniform draws; tight 19,375 against
+19,393 (docs/planner.md)."""
 
 _BANNER_SHOWN = False
 
@@ -577,8 +577,8 @@ class SparseMip:
         ``rows`` alone never reaches those routes when the visit shares no route with others
         (an intake with one-visit days only).
 
-        ``guide`` (per column, e.g. the LP relaxation's reduced costs): every other
-        neighbourhood grows from a row of a column of the plan drawn with weight ``guide``
+        ``guide`` (per column, e.g. the LP relaxation's reduced costs): every neighbourhood
+        that is not a repair grows from a row of a column of the plan drawn with weight ``guide``
         (at least ``GUIDE_FLOOR``), so the search works where the plan pays most above the LP
         optimum's prices; without it every neighbourhood grows from a row drawn uniformly.
 
