@@ -159,3 +159,29 @@ def test_the_round_enumerates_intake_routes_again_only_when_it_has_the_time(monk
     eager = SolveSettings(hosting=dataclasses.replace(HostingSettings(), reenumerate_from_s=0.0))
     solved_valid(problem, settings=eager)
     assert calls == [1]
+
+
+def test_a_round_that_leaves_out_an_intake_stage_1_planned_is_dropped(monkeypatch):
+    """Should the round's MIP leave out an intake that stage 1 planned while its session stays
+    placed (Utrecht's here), the plan of the stages before the round is kept: a plan with a
+    session but without its intake breaks a rule (a nightly re-plan did this, session 14)."""
+    problem = _intake_near_a_session()
+    real = solve_module.solve_intakes
+    rounds = []
+
+    def losing_an_intake(visits, columns, **options):
+        result = real(visits, columns, **options)
+        if not options.get("start_first"):
+            return result  # stage 1
+        rounds.append(result)
+        chosen = [c for c in result.chosen if c.visits != ("GM0344:intake",)]
+        assert len(chosen) == len(result.chosen) - 1
+        return dataclasses.replace(
+            result, chosen=chosen, unplanned=[*result.unplanned, "GM0344:intake"]
+        )
+
+    monkeypatch.setattr(solve_module, "solve_intakes", losing_an_intake)
+    plan = solved_valid(problem)
+    assert rounds
+    assert day_of(problem, plan, "GM0344:intake") == date(2023, 3, 1)
+    assert day_of(problem, plan, "GM0355:intake") == date(2023, 3, 2)  # stage 1's, not hosted

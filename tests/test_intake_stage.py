@@ -13,11 +13,11 @@ import pytest
 
 from benchmarks import national
 from optimizer.data.problem import build_problem
-from optimizer.domain import Stage
+from optimizer.domain import Appointment, Stage, Visit
 from optimizer.solve import objective
-from optimizer.solve.dayroutes import EnumerationSettings, enumerate_routes
+from optimizer.solve.dayroutes import EnumerationSettings, RouteColumn, enumerate_routes
 from optimizer.solve.greedy import greedy_intakes
-from optimizer.solve.intakes import _full_model, column_cost
+from optimizer.solve.intakes import _full_model, _warm_start, column_cost
 from optimizer.solve.reserve import session_reservations
 from optimizer.solve.session_days import evening_rows
 from optimizer.solve.slots import Calendar, start_ranges
@@ -116,3 +116,21 @@ def test_neighbourhood_search_takes_the_tight_dive_plan_within_one_and_a_half_pe
     assert bound_after == bound
     assert travel < dive_travel - 100
     assert travel <= 1.015 * bound
+
+
+def test_a_start_taken_first_keeps_its_routes_where_the_previous_plan_holds_their_days():
+    """The previous plan had intake a on T1's day 3; the start moves a to day 4 and puts b on
+    day 3. Taken after the previous plan's route, the start loses b's route (its person-day is
+    held); taken first, it is whole."""
+    a_before = RouteColumn("T1", 3, ("a",), (3 * 1440 + 600,), 30, 30_000)
+    b_moved_in = RouteColumn("T1", 3, ("b",), (3 * 1440 + 600,), 40, 40_000)
+    a_moved = RouteColumn("T1", 4, ("a",), (4 * 1440 + 600,), 30, 30_000)
+    columns = [a_before, b_moved_in, a_moved]
+    visits = [Visit(id=v, org=v, stage=Stage.INTAKE, duration_min=90) for v in ("a", "b")]
+    slack = {"a": 3, "b": 4}
+    previous = {"a": Appointment("a", "a", Stage.INTAKE, ("T1",), 3 * 1440 + 600, 3 * 1440 + 690)}
+    start = [a_moved, b_moved_in]
+    after = _warm_start(columns, visits, slack, previous, start, 5)
+    first = _warm_start(columns, visits, slack, previous, start, 5, start_first=True)
+    assert after.tolist() == [1, 0, 0, 0, 1]  # b left out
+    assert first.tolist() == [0, 1, 1, 0, 0]

@@ -459,10 +459,11 @@ def _replan_around_sessions(
     after their session + 14 days, day routes of several, plus trainings hosted on a
     trainer's session day. Sessions: each session's two parts covered by session-day columns
     of any nearby person (:mod:`~optimizer.solve.session_days`), under the weekly limits.
-    One set-partitioning MIP, warm-started from the current plan, so the result is never
-    worse. Returns the MIP's solution, the intake appointments and the later appointments
-    (the sessions, the new trainings), or None without a plan. ``time_limit`` covers
-    building the columns too.
+    One set-partitioning MIP, warm-started from the current plan (its routes before the
+    previous plan's), so the result is never worse. Returns the MIP's solution, the intake
+    appointments and the later appointments (the sessions, the new trainings), or None without
+    a plan or when the plan leaves out an intake that stage 1 planned (its session would stay
+    without it). ``time_limit`` covers building the columns too.
     """
     began = time.perf_counter()
     sessions = [a for a in later_appts if a.stage is Stage.SESSION]
@@ -538,9 +539,12 @@ def _replan_around_sessions(
         start_routes=start,
         search=settings.neighbourhood_search,
         limits=limits,
+        start_first=True,
     )
     if result.result is None or not result.result.feasible:
         return None
+    if set(result.unplanned) & {v for col in stage1.chosen for v in col.visits}:
+        return None  # an intake stage 1 planned left out: its session would be kept without it
     return _replanned_appointments(problem, result, later_appts, training.visits, free, prev)
 
 
