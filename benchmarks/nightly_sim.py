@@ -406,31 +406,34 @@ def _drift(first: dict, last: dict) -> str:
 NOTES = """
 ## Notes
 
-**Strategies.** `optimizer nightly` (and `run_nightly`) can re-plan in two ways: `full`
-re-plans every visit after the as-of date, warm-started from the previous version; `repair`
+**Strategies.** `optimizer nightly` (and `run_nightly`) can re-plan in two ways: `full` re-
+plans every visit after the as-of date, warm-started from the previous version; `repair`
 keeps every previous appointment that still breaks no rule and plans only the rest
 (cancelled visits, visits a new calendar or a cancelled earlier stage invalidated). The
 default `best` runs both (`repair` first, `full` with the rest of the time limit) and stores
 the valid plan of least score. On this shared 2-core machine the `full` re-plan of the
 national instance spends much of its 60 s enumerating the intake day routes, so its MIPs get
-seconds. In the session-14 run above its score (travel plus disruption plus penalties)
-stayed below one left-out required visit's 100,000 on every night but night 8, where it left
-27 visits out (2,751,204) and broke a rule (sessions without their intake, so `best`
-rejected it): the re-planning round's warm start had given way to the previous plan's
-routes. That is fixed in dce6823 (the round's start comes first; a round that leaves out an
-intake stage 1 planned is dropped), and that night's `full` solve, re-run from its stored
-base version and replies (with the last night's calendars), planned every visit, valid,
-50,237 minutes. Its score was above the repaired plan's on every night, so `best` stored the
-repaired plan on all 30 (as in the session-5, 11 and 12 runs). In an earlier run, with the
-solver as it was a few commits before, `full` left 82 and 67 visits unplanned on nights 1
-and 2; `best` stored the repaired plan then too. The `repair` solve takes a second or less,
-so with `best` the run time is the losing `full` solve plus about a second of loading (the
-parsed calendars and the travel matrix come from their caches; the tables' *run s* less
-*solve s*). With `--strategy repair` (second table) no proposed appointment moves unless a
-reply or a calendar forces it. Travel drifts up over the nights (the line under each table),
-since nothing that is kept is re-optimised and each cancelled or invalidated visit is fitted
-around the rest. The 60 s `full` re-plan did not win it back in this run: its score (travel
-plus disruption) was higher on every night.
+seconds. The run above (session 15, on c221253) is the first 30-night run with the fix of
+dce6823 (the re-planning round's warm start takes the stage plans' routes first, and a round
+that leaves out an intake stage 1 planned is dropped): the `full` score stayed below one
+left-out required visit's 100,000 on every night and no `full` plan was rejected. In the
+session-14 run, before the fix, `full` left 27 visits out on night 8 (2,751,204) and broke a
+rule (sessions without their intake), so `best` rejected it. `full` won on nights 15 and 28
+(it moved 321 and 135 planned appointments and one proposed one each night, and travelled
+about 600 and 680 minutes less than the repaired plan); on the other 28 nights its score was
+above the repaired plan's. Much of that is moved proposed appointments (240 each): on night
+1, a re-run of the `full` solve (with the last night's calendars, a `/tmp` script) travelled
+49,391 minutes, 1,024 more than the repaired plan, against a score 9,311 higher in the run;
+stage 2 places the sessions again from its own candidates, which need not hold their
+previous day and start. In an earlier run, with the solver as it was a few commits before,
+`full` left 82 and 67 visits unplanned on nights 1 and 2; `best` stored the repaired plan
+then too. The `repair` solve takes a second or less, so with `best` the run time is the
+losing `full` solve plus about a second of loading (the parsed calendars and the travel
+matrix come from their caches; the tables' *run s* less *solve s*). With `--strategy repair`
+(second table) no proposed appointment moves unless a reply or a calendar forces it. Travel
+drifts up over the nights (the line under each table), since nothing that is kept is
+re-optimised and each cancelled or invalidated visit is fitted around the rest. The 60 s
+`full` re-plan won it back on two nights only.
 
 **Determinism** ("the same night twice gives the same plan"), measured on night 1 of the
 national example (after a 150 s first plan; 106 proposals and 5 cancellations), two runs
