@@ -21,6 +21,10 @@
    :func:`~optimizer.cli.bench_intake.run_intake_benchmark`) and PyVRP
    (:func:`benchmarks.pyvrp_intake.run_pyvrp_intake`) solve that file and the shared
    ``bench/intake_k8.json``, each at the same time limit, each in its own subprocess.
+4. **Spread** (``--spread-seeds 1 2``): the planner again at the ``--spread-time-limits``
+   (default 60 s) with each of those solver seeds, per variant, so that the page can say how
+   much a plan at that limit varies from run to run (the stage MIPs stop on their clocks, on
+   a shared machine). Kept apart from the plans (``spread`` in the JSON).
 
 Writes ``benchmarks/results/national.json`` and ``national.csv`` and re-renders
 ``docs/benchmarks.md`` (:mod:`benchmarks.render`).
@@ -417,6 +421,23 @@ def plan_tasks(scenario: Path, variants, time_limits, seed: int) -> list[dict]:
     return tasks
 
 
+def spread_tasks(scenario: Path, variants, time_limits, seeds) -> list[dict]:
+    """The planner at each of ``time_limits`` with each of ``seeds``, per variant."""
+    return [
+        {
+            "kind": "plan",
+            "scenario": str(scenario),
+            "variant": variant,
+            "seed": int(seed),
+            "method": "exact",
+            "time_limit": float(t),
+        }
+        for variant in variants
+        for t in time_limits
+        for seed in seeds
+    ]
+
+
 def pyvrp_installed() -> bool:
     """True when the peer PyVRP (the ``bench`` extra) can be imported."""
     return importlib.util.find_spec("pyvrp") is not None
@@ -446,15 +467,22 @@ def run_national(
     out: Path = RESULTS,
     command: str | None = None,
     skip_intake: bool = False,
+    spread_seeds=(),
+    spread_time_limits=(60.0,),
     echo=print,
 ) -> dict:
     """The whole benchmark (see the module doc); writes ``out`` (JSON) and its CSV.
 
     ``scenario`` replaces the example (a smaller scenario for the smoke test); ``workdir``
-    keeps the written scenario and the derived intake instance (else a temporary folder).
+    keeps the written scenario and the derived intake instance (else a temporary folder);
+    ``spread_seeds``: the planner's further seeds at ``spread_time_limits`` (rows in
+    ``spread``).
     """
     command = command or command_line("benchmarks national")
-    run = start_run(command, seeds={"solver": seed, "example": EXAMPLE_SEED, "intake_windows": 0})
+    seeds = {"solver": seed, "example": EXAMPLE_SEED, "intake_windows": 0}
+    if spread_seeds:
+        seeds["spread"] = [int(s) for s in spread_seeds]
+    run = start_run(command, seeds=seeds)
     run["planner_settings"] = planner_settings()
     with tempfile.TemporaryDirectory(prefix="national-") as tmp:
         work = Path(workdir or tmp)
@@ -463,7 +491,7 @@ def run_national(
         if scenario is None:
             scenario = write_example_scenario(work / "example", seed=EXAMPLE_SEED)
         echo(f"scenario {scenario}; log {log}")
-        result = {"run": run, "scenario": str(scenario), "plans": [], "intake": []}
+        result = {"run": run, "scenario": str(scenario), "plans": [], "intake": [], "spread": []}
 
         def save() -> None:
             write_results(result, out)
@@ -473,6 +501,13 @@ def run_national(
             row = _in_subprocess(task, log)
             row["command"] = _row_command(command, task)
             result["plans"].append(row)
+            echo(_plan_line(row))
+            save()
+        for task in spread_tasks(scenario, variants, spread_time_limits, spread_seeds):
+            echo(f"spread {task['variant']} {task['time_limit']} s seed {task['seed']} ...")
+            row = _in_subprocess(task, log)
+            row["command"] = _row_command(command, task)
+            result["spread"].append(row)
             echo(_plan_line(row))
             save()
         if not skip_intake:
@@ -597,7 +632,7 @@ def write_results(result: dict, out: Path) -> None:
     with out.with_suffix(".csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        for table in ("plans", "intake"):
+        for table in ("plans", "spread", "intake"):
             for row in result.get(table, []):
                 writer.writerow({**context, **row, "table": table})
 
@@ -613,6 +648,12 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--seed", type=int, default=0, help="solver seed (planner and PyVRP)")
+    parser.add_argument(
+        "--spread-seeds", type=int, nargs="*", default=[], help="further planner seeds"
+    )
+    parser.add_argument(
+        "--spread-time-limits", type=float, nargs="+", default=[60.0], help="s, for those seeds"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep scenario files here")
     parser.add_argument("--scenario", type=Path, default=None, help="instead of the example")
     parser.add_argument("--intake-k8", type=Path, default=INTAKE_K8)
@@ -631,6 +672,8 @@ def main(argv: list[str] | None = None) -> dict:
         out=args.out,
         command=command_line("benchmarks national", argv),
         skip_intake=args.skip_intake,
+        spread_seeds=args.spread_seeds,
+        spread_time_limits=args.spread_time_limits,
     )
     if not args.no_render:
         from benchmarks.render import render_page

@@ -149,8 +149,8 @@ def _how_to_run() -> list[str]:
         "",
         "```",
         "export OPTIMIZER_DATA_DIR=../shared/data/boundaries",
-        "python -m benchmarks national --time-limits 60 300 --intake-time-limits 60 300"
-        "   # ~30 min",
+        "python -m benchmarks national --time-limits 60 300 --intake-time-limits 60 300 \\",
+        "    --spread-seeds 1 2                                                    # ~35 min",
         "python -m benchmarks bound --variant example --time-limit 600              # ~1 min",
         "python -m benchmarks bound --variant tight --time-limit 600                # ~1 min",
         "python -m benchmarks bound --variant example --relaxation mip              # ~3 min",
@@ -226,6 +226,90 @@ def _plan_rows(national: dict) -> tuple[list[dict], dict]:
     rows = [r for r in national.get("plans", []) if "error" not in r]
     greedy = {r["variant"]: r["travel_min"] for r in rows if r["method"] == "greedy"}
     return rows, greedy
+
+
+def seed_spread(national: dict, variant: str, time_limit: float) -> list[dict]:
+    """The planner's rows of ``variant`` at ``time_limit`` over every seed run: the plan row
+    and the ``spread`` rows (``--spread-seeds``), failed runs left out, by seed."""
+    rows = [
+        r
+        for r in [*national.get("plans", []), *national.get("spread", [])]
+        if "error" not in r
+        and r["method"] != "greedy"
+        and r["variant"] == variant
+        and r["time_limit_s"] == time_limit
+    ]
+    return sorted(rows, key=lambda r: r["seed"])
+
+
+def _spread_text(rows: list[dict], greedy: float | None) -> str:
+    """'seeds 0-2: 29.3 / 29.8 / 29.6 %, mean 29.6 %' below ``greedy``."""
+    belows = [_below(r["travel_min"], greedy) for r in rows]
+    if len(rows) < 2 or any(b is None for b in belows):
+        return ""
+    seeds = ", ".join(str(r["seed"]) for r in rows)
+    each = " / ".join(_pct(b) for b in belows)
+    return f"seeds {seeds}: {each}, mean {_pct(sum(belows) / len(belows))}"
+
+
+def _spread_section(national: dict, greedy: dict) -> list[str]:
+    """The table of the planner's plans at the spread time limits, one row per seed."""
+    spread = [r for r in national.get("spread", []) if "error" not in r]
+    if not spread:
+        return []
+    seeds = national.get("run", {}).get("seeds", {})
+    body = []
+    keys = sorted({(r["variant"], r["time_limit_s"]) for r in spread})
+    for variant, limit in keys:
+        rows = seed_spread(national, variant, limit)
+        for r in rows:
+            body.append(
+                [
+                    variant,
+                    f"{limit:g} s",
+                    str(r["seed"]),
+                    _n(r["travel_min"]),
+                    _pct(_below(r["travel_min"], greedy.get(variant))),
+                    str(r["unplanned"]),
+                    _n(r.get("total_s", r["build_s"] + r["solve_s"]), 1),
+                    str(r["violations"]),
+                ]
+            )
+        travel = [r["travel_min"] for r in rows]
+        body.append(
+            [
+                variant,
+                f"{limit:g} s",
+                "spread",
+                f"{_n(min(travel))}-{_n(max(travel))}",
+                _spread_text(rows, greedy.get(variant)).split(": ", 1)[-1],
+                "",
+                "",
+                "",
+            ]
+        )
+    lines = [
+        "",
+        "**Run-to-run spread.** The planner at the same limit with other solver seeds "
+        f"({', '.join(str(x) for x in seeds.get('spread', []))}; seed "
+        f"{seeds.get('solver', 0)} is the row above), same run, same machine: the stage MIPs "
+        "stop on their clocks, so the seed and the machine's load move the plan.",
+        "",
+    ]
+    return lines + _table(
+        [
+            "variant",
+            "limit",
+            "seed",
+            "travel min",
+            "below greedy",
+            "unplanned",
+            "total s",
+            "violations",
+        ],
+        body,
+        right=3,
+    )
 
 
 def _lp_mixing(results: dict[str, dict | None], variant: str) -> str:
@@ -387,6 +471,10 @@ def _national_section(national: dict | None, results: dict[str, dict | None]) ->
     failed = [r for r in national.get("plans", []) if "error" in r]
     for r in failed:
         lines += ["", f"FAILED: {r['variant']} {r['method']}: `{r['error'][-200:]}`"]
+    lines += _spread_section(national, greedy)
+    for r in national.get("spread", []):
+        if "error" in r:
+            lines += ["", f"FAILED: {r['variant']} seed {r['seed']}: `{r['error'][-200:]}`"]
     lines += [
         "",
         "Bounds and gaps of the same runs (objective = travel minutes + 100,000 per unplanned",
@@ -886,11 +974,16 @@ def goal_rows(results: dict[str, dict | None]) -> list[list[str]]:
     out: list[list[str]] = []
     for r in exact:
         below = _below(r["travel_min"], greedy.get(r["variant"]))
+        runs = seed_spread(national, r["variant"], r["time_limit_s"])
+        spread = _spread_text(runs, greedy.get(r["variant"]))
+        belows = [_below(x["travel_min"], greedy.get(r["variant"])) for x in runs] or [below]
+        met = None if None in belows else all(b >= GOALS["greedy"] for b in belows)
         out.append(
             [
-                "travel >= 30 % below greedy",
-                f"{r['variant']}, {r['time_limit_s']:g} s: {_pct(below)}",
-                _ok(None if below is None else below >= GOALS["greedy"]),
+                "travel >= 30 % below greedy" + (" (on every seed)" if spread else ""),
+                f"{r['variant']}, {r['time_limit_s']:g} s: {_pct(below)}"
+                + (f" ({spread})" if spread else ""),
+                _ok(met),
             ]
         )
     intake = [r for r in national.get("intake", []) if "error" not in r]

@@ -127,6 +127,8 @@ def test_national_runner_writes_valid_measured_rows(flevoland, tmp_path):
         workdir=tmp_path / "work",
         out=out,
         command="python -m benchmarks national --smoke",
+        spread_seeds=[1],
+        spread_time_limits=[2.0],
         echo=lambda *_: None,
     )
     saved = json.loads(out.read_text())
@@ -149,7 +151,11 @@ def test_national_runner_writes_valid_measured_rows(flevoland, tmp_path):
     assert [s for _, s in solvers] == ["greedy", "project", *peer]
     assert all(r.get("feasible") for r in saved["intake"]), saved["intake"]
     assert result["derived_instance"]["clients"] == 7
-    assert out.with_suffix(".csv").read_text().count("\n") == 1 + 2 + 2 + len(peer)
+    (spread,) = saved["spread"]
+    assert (spread["seed"], spread["method"], spread["time_limit_s"]) == (1, "exact", 2.0)
+    assert spread["violations"] == 0 and "seed 1" in spread["command"]
+    assert saved["run"]["seeds"]["spread"] == [1]
+    assert out.with_suffix(".csv").read_text().count("\n") == 1 + 2 + 1 + 2 + len(peer)
 
 
 def test_bound_runner_bounds_the_flevoland_example_below_its_plans(flevoland, tmp_path):
@@ -291,6 +297,25 @@ def test_goal_table_says_met_and_not_met_from_the_numbers():
     assert full == ["**not met**"]
     assert [s for (g, _), s in rows.items() if g == "full plan under 60 s"] == ["**not met**"]
     assert [s for (g, m), s in rows.items() if g.startswith("routing engine")] == ["**not met**"]
+
+
+def test_greedy_goal_with_a_seed_spread_is_met_only_when_every_seed_meets_it():
+    results = _fake_results()
+    plan = results["national"]["plans"][1]
+    results["national"]["spread"] = [
+        dict(plan, seed=1, travel_min=650),
+        dict(plan, seed=2, travel_min=720),  # 28 % below greedy's 1,000
+    ]
+    rows = {g: (m, s) for g, m, s in goal_rows(results)}
+    measured, status = rows["travel >= 30 % below greedy (on every seed)"]
+    spread = "seeds 0, 1, 2: 40.0 % / 35.0 % / 28.0 %, mean 34.3 %"
+    assert measured == f"example, 60 s: 40.0 % ({spread})"
+    assert status == "**not met**"
+    page = render_markdown(results)
+    assert "**Run-to-run spread.**" in page
+    assert "| example | 60 s | spread | 600-720 | 40.0 % / 35.0 % / 28.0 %, mean 34.3 % |" in page
+    results["national"]["spread"][1]["travel_min"] = 690
+    assert ("**met**") in {s for g, _, s in goal_rows(results) if g.startswith("travel >= 30")}
 
 
 def test_page_renders_every_section_and_picks_up_nightly_results_later(tmp_path):
