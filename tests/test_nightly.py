@@ -29,6 +29,7 @@ from optimizer.data.organisations import load_organisations
 from optimizer.data.paths import boundaries_dir
 from optimizer.domain import Appointment, Plan, SolveStats, Stage, Status
 from optimizer.errors import SolveError, StoreError
+from optimizer.plan import nightly
 from optimizer.plan.nightly import (
     PAUSE_ENV,
     PAUSE_SECONDS_ENV,
@@ -40,6 +41,7 @@ from optimizer.plan.nightly import (
     with_statuses,
 )
 from optimizer.plan.store import PlanStore, StoredAppointment, StoredPlan, uid_for_visit
+from optimizer.solve.solve import SolveSettings
 from optimizer.timeaxis import MINUTES_PER_DAY
 from tests.factories import at, tiny_problem, with_calendar
 
@@ -165,6 +167,36 @@ def test_repair_keeps_every_still_valid_appointment_and_drops_the_invalidated_on
     night = night_problem(busy, base, statuses, as_of)
     kept = {a.visit_id for a in kept_appointments(night)}
     assert kept == unpinned - {"GM0310:intake", "GM0307:intake", "GM0307:session"}
+
+
+def test_best_keeps_the_still_valid_proposed_appointments_in_its_full_replan(tiny):
+    problem, base = tiny
+    day = at(problem, "2023-02-15", "00:00")  # De Bilt's proposed intake is now on a busy day
+    busy = with_calendar(problem, "GM0310", busy=((day, day + MINUTES_PER_DAY),))
+    night = night_problem(busy, base, effective_statuses(base, {}), date(2023, 1, 9))
+    solved: dict[str, list] = {}
+
+    def capture(strategy: str) -> list[tuple[str, Plan]]:
+        def fake_solve(problem, name, limit, options):
+            solved.setdefault(strategy, []).append((name, problem))
+            return nightly._plan_of(problem, problem.pins)
+
+        options = nightly._SolveOptions(10.0, 0, True, SolveSettings(), lambda *a, **k: None)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(nightly, "_solve", fake_solve)
+            return nightly._solve_strategies(night, strategy, options)
+
+    capture("best")
+    capture("full")
+    pins = {a.visit_id for a in night.problem.pins}
+    (_, repair), (_, best_full) = solved["best"]
+    ((_, full),) = solved["full"]
+    added = {a.visit_id: a for a in best_full.pins if a.visit_id not in pins}
+    # Amersfoort's proposed intake and session still keep the rules, De Bilt's intake does not
+    assert set(added) == {"GM0307:intake", "GM0307:session"}
+    assert all(added[k] == night.previous[k] for k in added)
+    assert {a.visit_id for a in full.pins} == pins  # --strategy full may still move it
+    assert {a.visit_id for a in repair.pins} - pins > set(added)  # repair keeps planned too
 
 
 def _plan(*appointments: Appointment) -> Plan:

@@ -60,7 +60,10 @@ def nightly_command(
         False, "--deterministic", help="Solve the MIPs to the end: same inputs, same plan."
     ),
     strategy: str = typer.Option(
-        "best", "--strategy", help="best (default), full (re-plan all) or repair (keep all)."
+        "best",
+        "--strategy",
+        help="best (default: repair, and full keeping the proposed ones), full (re-plan all) "
+        "or repair (keep all).",
     ),
 ) -> None:
     """Re-plan everything after --as-of (confirmed and past appointments stay) and store it."""

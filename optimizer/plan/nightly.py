@@ -12,11 +12,12 @@
 3. **Solve** (:func:`~optimizer.solve.solve.solve`) by the strategies of :data:`STRATEGIES`:
    ``full`` re-plans every visit after the as-of date, warm-started from the base version;
    ``repair`` keeps every base appointment that still breaks no rule and plans only the rest
-   (cancelled, new and invalidated visits). The default ``best`` runs both and keeps the
-   valid plan of least :func:`plan_score` (unplanned visits, travel, moved proposed ones):
-   the stored plan is never worse than yesterday's plan repaired, even when the full re-plan
-   runs out of time. Every plan goes through the independent validator; one that breaks a
-   rule is not stored (``SolveError``; the run is recorded as ``invalid``).
+   (cancelled, new and invalidated visits). The default ``best`` runs both (its ``full``
+   solve keeps the proposed appointments that still break no rule, :func:`kept_proposed`)
+   and keeps the valid plan of least :func:`plan_score` (unplanned visits, travel, moved
+   proposed ones): the stored plan is never worse than yesterday's plan repaired, even when
+   the full re-plan runs out of time. Every plan goes through the independent validator;
+   one that breaks a rule is not stored (``SolveError``; the run is recorded as ``invalid``).
 4. **Store** the new version with its run in one transaction
    (:meth:`~optimizer.plan.store.PlanStore.save_version`), then compute what changed.
 
@@ -819,21 +820,47 @@ def _solve_strategies(
     """The plans of the strategies asked for (see :data:`STRATEGIES`), in solving order.
 
     ``best`` gives ``repair`` at most ``REPAIR_SHARE`` of the time limit (it plans few
-    visits and usually needs a few seconds) and ``full`` the rest."""
+    visits and usually needs a few seconds) and ``full`` the rest; its ``full`` solve keeps
+    the proposed appointments that still break no rule (:func:`kept_proposed`)."""
     began = time.perf_counter()
     pause_point("before_solve")
     plans: list[tuple[str, Plan]] = []
     kept = kept_appointments(night) if strategy != "full" and night.previous else ()
     if kept:
-        pins = tuple(sorted((*night.problem.pins, *kept), key=lambda a: (a.start, a.visit_id)))
-        repair = dataclasses.replace(night.problem, pins=pins)
+        repair = _with_pins(night.problem, kept)
         share = 1.0 if strategy == "repair" else REPAIR_SHARE
         limit = max(5.0, options.time_limit * share)
         plans.append(("repair", _solve(repair, "repair", limit, options)))
     if strategy != "repair" or not kept:
         limit = max(1.0, options.time_limit - (time.perf_counter() - began))
-        plans.append(("full", _solve(night.problem, "full", limit, options)))
+        full = _with_pins(night.problem, kept_proposed(kept)) if strategy == "best" else None
+        plans.append(("full", _solve(full or night.problem, "full", limit, options)))
     return plans
+
+
+def kept_proposed(kept: Sequence[Appointment]) -> tuple[Appointment, ...]:
+    """The proposed appointments among ``kept`` (:func:`kept_appointments`): the ``full``
+    re-plan of ``best`` keeps them as they are.
+
+    A proposed appointment was sent to its organisation; moving it costs
+    :data:`~optimizer.solve.objective.MOVED_PROPOSED`. The stages of the ``full`` re-plan
+    cannot weigh that move: stage 2 places the sessions from its own candidates, which need
+    not hold a session's previous day and start. Measured on the national example (session
+    15, nights 2, 12 and 24 of the nightly simulation, one 55 s run each): the ``full``
+    re-plan moved 22, 7 and 27 proposed appointments and scored 54,747, 52,246 and 59,225;
+    keeping them, it moved none and scored 49,213, 50,600 and 51,640 (the repaired plan:
+    48,623, 50,551 and 51,840). Under ``best`` a proposed appointment therefore moves only
+    when a rule forces it (it is then not kept); ``--strategy full`` may still move one at
+    its cost."""
+    return tuple(a for a in kept if a.status is Status.PROPOSED)
+
+
+def _with_pins(problem: Problem, extra: Sequence[Appointment]) -> Problem | None:
+    """``problem`` with ``extra`` pinned as well; None when ``extra`` is empty."""
+    if not extra:
+        return None
+    pins = tuple(sorted((*problem.pins, *extra), key=lambda a: (a.start, a.visit_id)))
+    return dataclasses.replace(problem, pins=pins)
 
 
 def _choose(night: NightProblem, candidates: list[tuple[str, Plan]]) -> _Choice:
