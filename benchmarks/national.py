@@ -496,20 +496,21 @@ def run_national(
         def save() -> None:
             write_results(result, out)
 
+        def measure(task: dict, table: str, title: str, line) -> None:
+            """Run ``task`` in its subprocess, add its row to ``table`` and save."""
+            echo(f"{title} ...")
+            row = _in_subprocess(task, log)
+            row["command"] = _row_command(command, task)
+            result[table].append(row)
+            echo(line(row))
+            save()
+
         for task in plan_tasks(scenario, variants, time_limits, seed):
-            echo(f"plan {task['variant']} {task['method']} {task['time_limit']} s ...")
-            row = _in_subprocess(task, log)
-            row["command"] = _row_command(command, task)
-            result["plans"].append(row)
-            echo(_plan_line(row))
-            save()
+            title = f"plan {task['variant']} {task['method']} {task['time_limit']} s"
+            measure(task, "plans", title, _plan_line)
         for task in spread_tasks(scenario, variants, spread_time_limits, spread_seeds):
-            echo(f"spread {task['variant']} {task['time_limit']} s seed {task['seed']} ...")
-            row = _in_subprocess(task, log)
-            row["command"] = _row_command(command, task)
-            result["spread"].append(row)
-            echo(_plan_line(row))
-            save()
+            title = f"spread {task['variant']} {task['time_limit']} s seed {task['seed']}"
+            measure(task, "spread", title, _plan_line)
         if not skip_intake:
             derived = work / "national_intake_k8.json"
             echo(f"intake instance from the example -> {derived}")
@@ -532,12 +533,8 @@ def run_national(
                 result["notes"] = ["PyVRP is not installed (pip install -e '.[bench]'): no peer"]
                 echo(result["notes"][0])
             for task in intake_tasks(files, intake_time_limits, seed, peer=pyvrp_installed()):
-                echo(f"intake {task['label']} {task['solver']} {task['time_limit']} s ...")
-                row = _in_subprocess(task, log)
-                row["command"] = _row_command(command, task)
-                result["intake"].append(row)
-                echo(_intake_line(row))
-                save()
+                title = f"intake {task['label']} {task['solver']} {task['time_limit']} s"
+                measure(task, "intake", title, _intake_line)
         finish_run(run)
         save()
     return result
