@@ -413,27 +413,30 @@ keeps every previous appointment that still breaks no rule and plans only the re
 default `best` runs both (`repair` first, `full` with the rest of the time limit) and stores
 the valid plan of least score. On this shared 2-core machine the `full` re-plan of the
 national instance spends much of its 60 s enumerating the intake day routes, so its MIPs get
-seconds. The run above (session 15, on c221253) is the first 30-night run with the fix of
-dce6823 (the re-planning round's warm start takes the stage plans' routes first, and a round
-that leaves out an intake stage 1 planned is dropped): the `full` score stayed below one
-left-out required visit's 100,000 on every night and no `full` plan was rejected. In the
-session-14 run, before the fix, `full` left 27 visits out on night 8 (2,751,204) and broke a
-rule (sessions without their intake), so `best` rejected it. `full` won on nights 15 and 28
-(it moved 321 and 135 planned appointments and one proposed one each night, and travelled
-about 600 and 680 minutes less than the repaired plan); on the other 28 nights its score was
-above the repaired plan's. Much of that is moved proposed appointments (240 each): on night
-1, a re-run of the `full` solve (with the last night's calendars, a `/tmp` script) travelled
-49,391 minutes, 1,024 more than the repaired plan, against a score 9,311 higher in the run;
+seconds. Under `best` the `full` solve keeps the proposed appointments that still break no
+rule (`kept_proposed`, since d04a75f): in the run before that change (session 15, on
+c221253; travel 48,367 on night 0, 52,266 on night 30, +8.1 %) the `full` score was 128 to
+9,311 above the repaired plan's on 28 nights, much of it moved proposed appointments (240
+each; on night 1, a re-run of the `full` solve with the last night's calendars travelled
+49,391 minutes, 1,024 more than the repaired plan, against a score 9,311 higher in the run):
 stage 2 places the sessions again from its own candidates, which need not hold their
-previous day and start. In an earlier run, with the solver as it was a few commits before,
-`full` left 82 and 67 visits unplanned on nights 1 and 2; `best` stored the repaired plan
-then too. The `repair` solve takes a second or less, so with `best` the run time is the
-losing `full` solve plus about a second of loading (the parsed calendars and the travel
-matrix come from their caches; the tables' *run s* less *solve s*). With `--strategy repair`
-(second table) no proposed appointment moves unless a reply or a calendar forces it. Travel
-drifts up over the nights (the line under each table), since nothing that is kept is
-re-optimised and each cancelled or invalidated visit is fitted around the rest. The 60 s
-`full` re-plan won it back on two nights only.
+previous day and start. In the run above (on d04a75f) the `full` score stayed less than 630
+above the repaired plan's on every night, no proposed appointment moved, and `full` won on
+nights 5, 23, 25 and 26 (moving 409, 183, 122 and 84 planned appointments); travel rose 4.8
+% over the 30 nights. The replies follow the plan, so the two runs saw different nights; the
+drift is a measure of this run, not a controlled comparison. Since dce6823 (session 14) the
+re-planning round's warm start takes the stage plans' routes first and a round that leaves
+out an intake stage 1 planned is dropped: before, on night 8 of the session-14 run, `full`
+left 27 visits out (2,751,204) and broke a rule (sessions without their intake), so `best`
+rejected it; no `full` plan has been rejected since. In an earlier run, with the solver as
+it was a few commits before, `full` left 82 and 67 visits unplanned on nights 1 and 2;
+`best` stored the repaired plan then too. The `repair` solve takes a second or less, so with
+`best` the run time is the losing `full` solve plus about a second of loading (the parsed
+calendars and the travel matrix come from their caches; the tables' *run s* less *solve s*).
+With `--strategy repair` (second table) no proposed appointment moves unless a reply or a
+calendar forces it. Travel drifts up over the nights (the line under each table), since
+nothing that is kept is re-optimised and each cancelled or invalidated visit is fitted
+around the rest. The 60 s `full` re-plan wins some of it back.
 
 **Determinism** ("the same night twice gives the same plan"), measured on night 1 of the
 national example (after a 150 s first plan; 106 proposals and 5 cancellations), two runs
