@@ -833,8 +833,10 @@ def _solve_strategies(
         plans.append(("repair", _solve(repair, "repair", limit, options)))
     if strategy != "repair" or not kept:
         limit = max(1.0, options.time_limit - (time.perf_counter() - began))
-        full = _with_pins(night.problem, kept_proposed(kept)) if strategy == "best" else None
-        plans.append(("full", _solve(full or night.problem, "full", limit, options)))
+        full = night.problem
+        if strategy == "best":
+            full = _with_pins(full, kept_proposed(kept))
+        plans.append(("full", _solve(full, "full", limit, options)))
     return plans
 
 
@@ -855,10 +857,10 @@ def kept_proposed(kept: Sequence[Appointment]) -> tuple[Appointment, ...]:
     return tuple(a for a in kept if a.status is Status.PROPOSED)
 
 
-def _with_pins(problem: Problem, extra: Sequence[Appointment]) -> Problem | None:
-    """``problem`` with ``extra`` pinned as well; None when ``extra`` is empty."""
+def _with_pins(problem: Problem, extra: Sequence[Appointment]) -> Problem:
+    """``problem`` with ``extra`` pinned as well."""
     if not extra:
-        return None
+        return problem
     pins = tuple(sorted((*problem.pins, *extra), key=lambda a: (a.start, a.visit_id)))
     return dataclasses.replace(problem, pins=pins)
 
