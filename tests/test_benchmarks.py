@@ -314,6 +314,7 @@ def test_greedy_goal_with_a_seed_spread_is_met_only_when_every_seed_meets_it():
     page = render_markdown(results)
     assert "**Run-to-run spread.**" in page
     assert "| example | 60 s | spread | 600-720 | 40.0 % / 35.0 % / 28.0 %, mean 34.3 % |" in page
+    assert "vary from run to run: 600-720 minutes over seeds 0, 1, 2" in " ".join(page.split())
     results["national"]["spread"][1]["travel_min"] = 690
     assert ("**met**") in {s for g, _, s in goal_rows(results) if g.startswith("travel >= 30")}
 
