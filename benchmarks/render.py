@@ -242,14 +242,20 @@ def seed_spread(national: dict, variant: str, time_limit: float) -> list[dict]:
     return sorted(rows, key=lambda r: r["seed"])
 
 
-def _spread_text(rows: list[dict], greedy: float | None) -> str:
-    """'seeds 0-2: 29.3 / 29.8 / 29.6 %, mean 29.6 %' below ``greedy``."""
+def _belows_text(rows: list[dict], greedy: float | None) -> str:
+    """'29.3 % / 29.8 % / 29.6 %, mean 29.6 %': each row's travel below ``greedy``; empty
+    for fewer than two rows or without a greedy travel."""
     belows = [_below(r["travel_min"], greedy) for r in rows]
     if len(rows) < 2 or any(b is None for b in belows):
         return ""
-    seeds = ", ".join(str(r["seed"]) for r in rows)
     each = " / ".join(_pct(b) for b in belows)
-    return f"seeds {seeds}: {each}, mean {_pct(sum(belows) / len(belows))}"
+    return f"{each}, mean {_pct(sum(belows) / len(belows))}"
+
+
+def _spread_text(rows: list[dict], greedy: float | None) -> str:
+    """'seeds 0, 1, 2: 29.3 % / 29.8 % / 29.6 %, mean 29.6 %' (:func:`_belows_text`)."""
+    belows = _belows_text(rows, greedy)
+    return f"seeds {', '.join(str(r['seed']) for r in rows)}: {belows}" if belows else ""
 
 
 def _spread_section(national: dict, greedy: dict) -> list[str]:
@@ -282,7 +288,7 @@ def _spread_section(national: dict, greedy: dict) -> list[str]:
                 f"{limit:g} s",
                 "spread",
                 f"{_n(min(travel))}-{_n(max(travel))}",
-                _spread_text(rows, greedy.get(variant)).split(": ", 1)[-1],
+                _belows_text(rows, greedy.get(variant)),
                 "",
                 "",
                 "",
