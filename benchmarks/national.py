@@ -411,27 +411,31 @@ def _worker(task: dict, out: Path) -> None:
 # ------------------------------------------------------------------------------ the benchmark
 
 
+def _plan_task(scenario: Path, variant: str, seed: int, method: str, time_limit: float) -> dict:
+    """One plan measurement for :func:`_worker`."""
+    return {
+        "kind": "plan",
+        "scenario": str(scenario),
+        "variant": variant,
+        "seed": int(seed),
+        "method": method,
+        "time_limit": float(time_limit),
+    }
+
+
 def plan_tasks(scenario: Path, variants, time_limits, seed: int) -> list[dict]:
     """Greedy, then the planner at each time limit, per variant."""
     tasks = []
     for variant in variants:
-        base = {"kind": "plan", "scenario": str(scenario), "variant": variant, "seed": seed}
-        tasks.append(dict(base, method="greedy", time_limit=min(time_limits)))
-        tasks += [dict(base, method="exact", time_limit=float(t)) for t in time_limits]
+        tasks.append(_plan_task(scenario, variant, seed, "greedy", min(time_limits)))
+        tasks += [_plan_task(scenario, variant, seed, "exact", t) for t in time_limits]
     return tasks
 
 
 def spread_tasks(scenario: Path, variants, time_limits, seeds) -> list[dict]:
     """The planner at each of ``time_limits`` with each of ``seeds``, per variant."""
     return [
-        {
-            "kind": "plan",
-            "scenario": str(scenario),
-            "variant": variant,
-            "seed": int(seed),
-            "method": "exact",
-            "time_limit": float(t),
-        }
+        _plan_task(scenario, variant, seed, "exact", t)
         for variant in variants
         for t in time_limits
         for seed in seeds
