@@ -252,10 +252,15 @@ def _belows_text(rows: list[dict], greedy: float | None) -> str:
     return f"{each}, mean {_pct(sum(belows) / len(belows))}"
 
 
+def _seeds_text(rows: Sequence[dict]) -> str:
+    """'0, 1, 2': the rows' seeds."""
+    return ", ".join(str(r["seed"]) for r in rows)
+
+
 def _spread_text(rows: list[dict], greedy: float | None) -> str:
     """'seeds 0, 1, 2: 29.3 % / 29.8 % / 29.6 %, mean 29.6 %' (:func:`_belows_text`)."""
     belows = _belows_text(rows, greedy)
-    return f"seeds {', '.join(str(r['seed']) for r in rows)}: {belows}" if belows else ""
+    return f"seeds {_seeds_text(rows)}: {belows}" if belows else ""
 
 
 def _spread_section(national: dict, greedy: dict) -> list[str]:
@@ -1123,14 +1128,14 @@ def _sixty_seconds(
     travel = [r["travel_min"] for r in seeds]
     if len(travel) > 1:
         text += (
-            f"Plans at {fast['time_limit_s']:g} s vary from run to run: "
+            f"Plans at {limit:g} s vary from run to run: "
             f"{_n(min(travel))}-{_n(max(travel))} minutes over seeds "
-            f"{', '.join(str(r['seed']) for r in seeds)} in this run (*Run-to-run spread* "
+            f"{_seeds_text(seeds)} in this run (*Run-to-run spread* "
             "above); the stage MIPs stop on their clocks, on a shared machine."
         )
     else:
         text += (
-            "Plans at 60 s vary from run to run by up to about 1 %: the stage MIPs stop on "
+            f"Plans at {limit:g} s vary from run to run by up to about 1 %: the stage MIPs stop on "
             "their clocks, on a shared machine (e.g. stage 2 ending 210 minutes apart on the "
             "same intake plan)."
         )
