@@ -182,6 +182,34 @@ def test_bound_runner_bounds_the_flevoland_example_below_its_plans(flevoland, tm
     assert all(len(set(k.split(": ")[1].split("+"))) == 1 for k in apart["lp_day_kinds"])
 
 
+def test_bound_runner_bounds_a_region_below_its_own_plan_in_its_own_file(flevoland, tmp_path):
+    from benchmarks.bound import regional_problem
+    from optimizer.data.problem import build_problem
+    from optimizer.domain import Role, base_id
+
+    whole = build_problem(national.variant_scenario(flevoland, "example"))
+    members = sorted(p for p, x in whole.people.items() if x.role is Role.TEAM)
+    regions = {p: regional_problem(whole, p, trainers=1) for p in members}
+    assert sum(len(r.visits) for r in regions.values()) == len(whole.visits)  # a partition
+    team = sorted(members, key=lambda p: -len(regions[p].visits))
+    region = regions[team[0]]
+    assert [x.role for x in region.people.values()] == [Role.TEAM, Role.TRAINER]
+    assert 0 < len(region.visits) < len(whole.visits)
+    for org in {v.org for v in region.visits.values()}:  # each is nearest to team[0]
+        trip = {p: whole.travel.min(base_id(p), org) + whole.travel.min(org, base_id(p))
+                for p in members}  # fmt: skip
+        assert trip[team[0]] == min(trip.values())
+    out = tmp_path / "region.json"
+    bench_main(["bound", "--scenario", str(flevoland), "--region", team[0], "--trainers", "1",
+                "--time-limit", "30", "--plan-limit", "10", "--out", str(out)])  # fmt: skip
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["region"] == team[0] and row["visits"] == len(region.visits)
+    (plan,) = row["planner"]
+    assert plan["violations"] == 0 and row["lp_optimal"]
+    assert row["attachment_bound"] < row["bound"] <= plan["objective"]
+    assert plan["gap"] == pytest.approx((plan["objective"] - row["bound"]) / plan["objective"])
+
+
 def test_plan_measurement_of_the_example_variant_in_process(flevoland):
     row = national.measure_plan(flevoland, variant="example", method="exact", time_limit=2, seed=0)
     assert row["violations"] == 0 and row["unplanned"] == 0

@@ -142,6 +142,63 @@ def test_time_limited_day_bound_is_valid_and_unknown_relaxations_are_refused():
         full_problem_bound(problem, relaxation="week")
 
 
+def _lag_rows_hold(problem, plan_days: dict[str, int]) -> bool:
+    """Whether the lag rows of ``problem`` (every part possible on every day) hold for a plan
+    with each planned visit on the given day index."""
+    from optimizer.domain import Role, Stage
+    from optimizer.solve.lowerbound import _parts
+    from optimizer.solve.lowerbound_lags import lag_rows
+
+    n_days = (problem.horizon_end - problem.horizon_start).days + 1
+    parts = [(v.id, r) for v in problem.visits.values() for r in _parts(v)]
+    rows = lag_rows(problem, parts, [np.arange(n_days)] * len(parts))
+    covered = np.zeros(rows.n_rows)  # the routes' entries: 1 in the coverage row of the day
+    z = np.zeros(rows.z.shape[1])
+    by_row = rows.z.tocsr()
+    for part, (first, days) in rows.cov.items():
+        visit_id, role = parts[part]
+        assert role is (Role.TRAINER if problem.visits[visit_id].stage is Stage.TRAINING
+                        else Role.TEAM)  # fmt: skip
+        if visit_id in plan_days:
+            covered[first + plan_days[visit_id]] = 1.0
+        # z of the part: its coverage up to each day (the coverage rows' only solution)
+        z0 = by_row[first].indices[0]  # the first coverage row holds only z of the first day
+        z[z0 : z0 + days.size] = np.cumsum(covered[first : first + days.size])
+    activity = covered + rows.z @ z
+    return bool(np.all(activity >= rows.lower - 1e-9) and np.all(activity <= rows.upper + 1e-9))
+
+
+def test_lag_rows_hold_for_the_planners_valid_plan_and_not_for_a_session_too_soon():
+    from optimizer.domain import Stage, Visit
+    from optimizer.timeaxis import day_of
+
+    problem = tiny_problem()
+    plan = solve(problem, time_limit=20)
+    assert validate(problem, plan) == []
+    days = {a.visit_id: day_of(a.start) for a in plan.appointments}
+    assert _lag_rows_hold(problem, days)
+    lag = problem.rules.session_lag_min_days
+    for session in (a for a in plan.appointments if a.stage is Stage.SESSION):
+        intake_id = Visit.make_id(session.org, Stage.INTAKE)
+        intake = days[intake_id]
+        assert not _lag_rows_hold(problem, days | {session.visit_id: intake + lag - 1})
+        late = intake + problem.rules.session_lag_max_days + 1
+        assert not _lag_rows_hold(problem, days | {session.visit_id: late})
+        assert not _lag_rows_hold(problem, {k: d for k, d in days.items() if k != intake_id})
+
+
+def test_day_bound_with_lag_rows_is_stronger_and_still_below_the_planners_valid_plan():
+    from optimizer.solve.lowerbound_day import day_indexed_bound
+
+    problem = tiny_problem()
+    day = day_indexed_bound(problem, time_limit=60)
+    lags = day_indexed_bound(problem, time_limit=60, lags=True)
+    plan = solve(problem, time_limit=20)
+    assert validate(problem, plan) == []
+    assert day.lp_optimal and lags.lp_optimal
+    assert day.bound + 0.5 < lags.bound <= plan.stats.objective + 1e-6
+
+
 @pytest.mark.slow
 def test_national_day_bound_is_below_the_planners_plan(shared_data, tmp_path_factory):
     from optimizer.data.example import generate_example, write_example

@@ -718,7 +718,9 @@ def full_problem_bound(
     seconds pass (then the best Lagrangian bound of the iterations).
     ``relaxation="day"``: the day-indexed relaxation (D) of
     :mod:`optimizer.solve.lowerbound_day`, warm-started from (R) (its bound is never below
-    the day-free one); ``time_limit`` covers both. ``relaxation="mip"``: the integer program
+    the day-free one); ``time_limit`` covers both; ``relaxation="day-lags"``: (D) with the lags
+    between an organisation's stages as time-indexed rows (:mod:`optimizer.solve.lowerbound_lags`).
+    ``relaxation="mip"``: the integer program
     over the routes of small reduced cost with day-linking rows of
     :mod:`optimizer.solve.lowerbound_mip` (never below the day-free bound).
     ``relaxation="separate"``: the day-free relaxation without routes that mix stages
@@ -728,10 +730,12 @@ def full_problem_bound(
     ``bound``, ``columns``, ``least_reduced``); ``keep`` caps the routes each person adds per
     iteration.
     """
-    if relaxation == "day":
+    if relaxation in ("day", "day-lags"):
         from optimizer.solve.lowerbound_day import day_indexed_bound
 
-        return day_indexed_bound(problem, time_limit=time_limit, progress=progress)
+        return day_indexed_bound(
+            problem, time_limit=time_limit, progress=progress, lags=relaxation == "day-lags"
+        )
     if relaxation == "mip":
         from optimizer.solve.lowerbound_mip import mip_bound
 
@@ -743,7 +747,8 @@ def full_problem_bound(
         return replace(result, relaxation=SEPARATE)
     if relaxation != "free":
         raise ValueError(
-            f"unknown relaxation {relaxation!r}; choose 'free', 'day', 'mip' or 'separate'"
+            f"unknown relaxation {relaxation!r}; "
+            "choose 'free', 'day', 'day-lags', 'mip' or 'separate'"
         )
     return free_bound_state(problem, time_limit=time_limit, progress=progress, keep=keep)[0]
 

@@ -93,6 +93,7 @@ from optimizer.solve.lowerbound import (
     free_bound_state,
     record_iteration,
 )
+from optimizer.solve.lowerbound_lags import LagRows, lag_rows
 from optimizer.solve.mip import INF, _highs
 
 RELAXATION = (
@@ -100,6 +101,9 @@ RELAXATION = (
     "available that day, hull time windows and the day limits; cover rows, one route per "
     "person-day, session synchronisation per (session, slot, day), weekly evening/session "
     "limits per ISO week, stage dependencies"
+)
+RELAXATION_LAGS = RELAXATION + (
+    "; the lags between an organisation's intake, session and trainings as time-indexed rows"
 )
 CHUNK = 16
 """Days priced at once (memory: pairs x CHUNK float32)."""
@@ -114,13 +118,15 @@ class _Duals:
 
     ``part[i]``, ``dep[j]``: cover and stage-dependency rows; ``sync[k, d]``: the
     synchronisation row of session slot ``k`` on day ``d``; ``pd[p][i]``: person ``p`` on
-    its ``i``-th day; ``week[p][j]``: its ``j``-th week row."""
+    its ``i``-th day; ``week[p][j]``: its ``j``-th week row; ``lag[j]``: row ``j`` of the
+    lag rows (:mod:`optimizer.solve.lowerbound_lags`; empty without them)."""
 
     part: np.ndarray
     dep: np.ndarray
     sync: np.ndarray
     pd: list[np.ndarray]
     week: list[np.ndarray]
+    lag: np.ndarray
 
     def mix(self, other: _Duals, alpha: float) -> _Duals:
         """``alpha * self + (1 - alpha) * other``."""
@@ -134,6 +140,7 @@ class _Duals:
             m(self.sync, other.sync),
             [m(a, b) for a, b in zip(self.pd, other.pd, strict=True)],
             [m(a, b) for a, b in zip(self.week, other.week, strict=True)],
+            m(self.lag, other.lag),
         )
 
 
@@ -177,6 +184,9 @@ class _DayPerson:
     r_b: np.ndarray
     r_org: np.ndarray
     t: np.ndarray
+    cov: np.ndarray | None = None
+    """cov[a, i]: the lag coverage row of local node a on local day i, or -1 (None: no lag
+    rows)."""
 
     def weights(self, y: _Duals) -> tuple[np.ndarray, np.ndarray]:
         """(W[a, i]: node a's dual weight on local day i, -inf when not available; the
@@ -187,6 +197,8 @@ class _DayPerson:
         if self.n_weeks:
             wk = np.where(self.week_of_day >= 0, y.week[self.index][self.week_of_day], 0.0)
             w[self.weekly] += wk[None, :]
+        if self.cov is not None:
+            w += np.where(self.cov >= 0, y.lag[self.cov], 0.0)
         return np.where(self.avail, w, -np.inf), y.pd[self.index]
 
 
@@ -422,9 +434,17 @@ def _triples(problem, dp: _DayPerson, w, pi, relaxed, best, found, budget, theta
 class _DayMaster:
     """The restricted master LP of (D) in HiGHS; sync rows join when a column needs them."""
 
-    def __init__(self, problem: Problem, free: FreeState, dps: list[_DayPerson], n_sync: int):
+    def __init__(
+        self,
+        problem: Problem,
+        free: FreeState,
+        dps: list[_DayPerson],
+        n_sync: int,
+        lags: LagRows | None = None,
+    ):
         self.problem = problem
         self.dps = dps
+        self.lags = lags
         fm = free.master
         n_parts = len(free.builder.parts)
         self.h = _highs(1e9)
@@ -447,6 +467,8 @@ class _DayMaster:
                        enumerate(dps)]  # fmt: skip
         self.week_row = [[row("week", p, j, -INF, dp.limit) for j in range(dp.n_weeks)] for p, dp
                          in enumerate(dps)]  # fmt: skip
+        n_lag = lags.n_rows if lags is not None else 0
+        self.lag_row = [row("lag", j, 0, lags.lower[j], lags.upper[j]) for j in range(n_lag)]
         lp = highspy.HighsLp()
         lp.num_row_ = len(lo)
         lp.row_lower_ = np.array(lo)
@@ -459,8 +481,15 @@ class _DayMaster:
             entries = [(free_part[r], c) if r in free_part else (dep_of[r], c) for r, c in es]
             self.u_cols.append((v, pen, entries))
             self._add_col(pen, entries)
+        self.n_z = lags.z.shape[1] if lags is not None else 0
+        if self.n_z:  # the cumulative coverage z of the lag rows, in [0, 1]
+            z = lags.z.tocsc()
+            rows = np.asarray(self.lag_row, dtype=np.int32)[z.indices]
+            n = self.n_z
+            self.h.addCols(n, np.zeros(n), np.zeros(n), np.ones(n), z.nnz,
+                           z.indptr[:-1].astype(np.int32), rows, z.data.astype(float))  # fmt: skip
         self.columns: set[tuple[int, int, frozenset[int]]] = set()
-        self.n_cols = len(self.u_cols)
+        self.n_cols = len(self.u_cols) + self.n_z
 
     def _add_col(self, cost: float, entries: list[tuple[int, float]]) -> None:
         idx = np.array([r for r, _ in entries], dtype=np.int32)
@@ -487,12 +516,22 @@ class _DayMaster:
                 entries[self._sync(int(dp.sync[a]), day)] += dp.sign[a]
             if dp.weekly[a]:
                 entries[self.week_row[dp.index][dp.week_of_day[f.day]]] += 1.0
+            if dp.cov is not None and dp.cov[a, f.day] >= 0:
+                entries[self.lag_row[dp.cov[a, f.day]]] += 1.0
         entries[self.pd_row[dp.index][f.day]] += 1.0
         self._add_col(f.travel, sorted(entries.items()))
         self.n_cols += 1
         return True
 
     def solve(self) -> tuple[float, _Duals, np.ndarray]:
+        if self.lags is not None:
+            # with the lag rows a warm-started simplex is slow (50 s on the regional
+            # instance where the interior point method takes 3 s), fails on the large duals
+            # of the first masters, and from scratch it sometimes takes minutes: solve each
+            # master from scratch by the interior point method (its duals need no vertex)
+            self.h.clearSolver()
+            self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("run_crossover", "off")
         self.h.run()
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -516,8 +555,12 @@ class _DayMaster:
                 d.pd[a][b] = min(v, 0.0)
             elif kind == "week":
                 d.week[a][b] = min(v, 0.0)
+            elif kind == "lag":
+                d.lag[a] = v
             else:
                 d.sync[a, b] = v
+        if self.lags is not None:
+            d.lag = self.lags.clip(d.lag)
         return d
 
     def zero(self, n_days: int) -> _Duals:
@@ -527,11 +570,13 @@ class _DayMaster:
             np.zeros((self.n_sync, n_days)),
             [np.zeros(dp.days.size) for dp in self.dps],
             [np.zeros(dp.n_weeks) for dp in self.dps],
+            np.zeros(self.lags.n_rows if self.lags is not None else 0),
         )
 
     def u_value(self, y: _Duals) -> float:
-        """``sum_v min(0, reduced cost of u_v)`` and ``y . b`` of the cover, person-day and
-        week rows (the other rows have b = 0)."""
+        """``sum_v min(0, reduced cost of u_v)``, ``y . b`` of the cover, person-day and
+        week rows (sync and dependency rows have b = 0), and the lag rows' share
+        (:meth:`LagRows.rhs_value`)."""
         value = float(y.part.sum())
         value += sum(float(pd.sum()) for pd in y.pd)
         value += sum(float(wk.sum()) * dp.limit for wk, dp in zip(y.week, self.dps, strict=True))
@@ -541,6 +586,8 @@ class _DayMaster:
                 kind, a, _ = self.kind[r]
                 red -= c * (y.part[a] if kind == "part" else y.dep[a])
             value += min(0.0, red)
+        if self.lags is not None:
+            value += self.lags.rhs_value(y.lag)
         return value
 
 
@@ -594,6 +641,7 @@ def day_indexed_bound(
     alpha: float = 0.8,
     free_share: float = 0.25,
     warm_days: int = 60,
+    lags: bool = False,
 ) -> BoundResult:
     """A lower bound on the objective of every valid plan from the day-indexed relaxation (D)
     (module doc): the day-free column generation (at most ``free_share`` of ``time_limit``),
@@ -601,7 +649,8 @@ def day_indexed_bound(
     limit passes. The bound is the best of the day-free bound and every Lagrangian bound of
     (D). ``keep``: routes added per person and iteration; ``budget``: exactly enumerated
     middle nodes per person and iteration; ``alpha``: the Wentges smoothing weight;
-    ``warm_days``: days on which each route of the day-free optimum starts the master."""
+    ``warm_days``: days on which each route of the day-free optimum starts the master;
+    ``lags``: add the lags as time-indexed rows (:mod:`optimizer.solve.lowerbound_lags`)."""
     began = time.perf_counter()
 
     def free_progress(event: dict) -> None:
@@ -624,7 +673,8 @@ def day_indexed_bound(
     )  # fmt: skip
     dps = [_day_person(problem, p, pn, free, keys, metric) for p, pn in enumerate(free.people)]
     n_days = free.builder.cal.n_days
-    master = _DayMaster(problem, free, dps, len(keys))
+    rows = _lag_rows(problem, free, dps) if lags else None
+    master = _DayMaster(problem, free, dps, len(keys), rows)
     centre = _centre_from_free(master, free, keys, n_days)
     # warm start: the day-free optimum's routes on the days they fit; the centre's own bound
     # is at least the day-free bound (module doc), which stands for it until a priced point
@@ -688,9 +738,24 @@ def day_indexed_bound(
         columns=master.n_cols,
         seconds=round(time.perf_counter() - began, 2),
         lp_optimal=optimal,
-        relaxation=RELAXATION,
+        relaxation=RELAXATION_LAGS if lags else RELAXATION,
         history=tuple(history),
     )
+
+
+def _lag_rows(problem: Problem, free: FreeState, dps: list[_DayPerson]) -> LagRows:
+    """The lag rows over the days each part has a node on, with each person's coverage
+    table (``_DayPerson.cov``) filled in."""
+    n_days = free.builder.cal.n_days
+    has = np.zeros((len(free.builder.parts), n_days), dtype=bool)
+    for node in free.builder.nodes:
+        for mask in node.days.values():
+            has[node.part] |= np.asarray(mask, dtype=bool)
+    rows = lag_rows(problem, free.builder.parts, [np.flatnonzero(h) for h in has])
+    for dp in dps:
+        cov = rows.cov_rows(dp.part, dp.days)
+        dp.cov = np.where(dp.avail, cov, -1)
+    return rows
 
 
 def _iterate(
