@@ -68,6 +68,11 @@ the day-free bound and every priced point's Lagrangian bound; ``lp_optimal`` is 
 master duals price out (no person-day has a negative reduced cost) or a bound reaches the
 master's optimum.
 
+**Lags** (``lags=True``, relaxation ``day-lags``): the lags between an organisation's stages
+as time-indexed rows (:mod:`optimizer.solve.lowerbound_lags`); a node's weight on day ``d``
+then also holds the dual of its part's coverage row of ``d``, and each master is solved from
+scratch by the interior point method (a warm-started simplex is slow on those rows).
+
 Units: minutes of travel plus the objective's penalties; day indices of
 :class:`optimizer.solve.slots.Calendar`.
 """

@@ -1,5 +1,6 @@
 """The lags between an organisation's stages as time-indexed rows of the day-indexed relaxation
-(D) (:mod:`optimizer.solve.lowerbound_day`; docs/lower_bound.md, "Lags in (D)").
+(D) (:mod:`optimizer.solve.lowerbound_day`; docs/lower_bound.md, "Lags as time-indexed rows
+in (D)").
 
 **Rows.** For each *tracked part* ``p`` (an intake's team part, a session's team part, a
 training's trainer part) and each of its days ``t`` (the days on which some person can do
