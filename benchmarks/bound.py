@@ -25,9 +25,9 @@ trainers nearest to them), plans it with the planner (``--plan-limit`` seconds) 
 route the integer program needs (docs/lower_bound.md, "The gap on a regional instance").
 
 Writes (merges into) ``benchmarks/results/bound.json``: one row per variant, relaxation and time
-limit (field ``relaxation``: ``free``, ``day``, ``mip`` or ``separate``; ``relaxation_description``
-says what it keeps),
-each with its own ``run`` block (:mod:`benchmarks.machine`).
+limit (field ``relaxation``: ``free``, ``day``, ``day-lags``, ``mip`` or ``separate``;
+``relaxation_description`` says what it keeps), each with its own ``run`` block
+(:mod:`benchmarks.machine`).
 """
 
 from __future__ import annotations
@@ -156,9 +156,7 @@ def measure_bound(
             result = dataclasses.replace(result, relaxation=SEPARATE)
         day_kinds = {k: round(v, 2) for k, v in lp_day_kinds(problem, state).items()}
     elif relaxation == "mip":
-        result = mip_bound(
-            problem, time_limit=time_limit, progress=progress, delta=delta, max_routes=3_000_000
-        )
+        result = mip_bound(problem, time_limit=time_limit, progress=progress, delta=delta)
     else:
         result = full_problem_bound(
             problem, relaxation=relaxation, time_limit=time_limit, progress=progress

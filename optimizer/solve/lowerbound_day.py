@@ -454,6 +454,14 @@ class _DayMaster:
         n_parts = len(free.builder.parts)
         self.h = _highs(1e9)
         self.h.setOptionValue("solver", "simplex")
+        if lags is not None:
+            # with the lag rows a warm-started simplex is slow (50 s on the regional
+            # instance where the interior point method takes 3 s), fails on the large duals
+            # of the first masters, and from scratch it sometimes takes minutes: each master
+            # is solved from scratch (solve) by the interior point method (its duals need no
+            # vertex)
+            self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("run_crossover", "off")
         self.kind: list[tuple[str, int, int]] = []
         lo: list[float] = []
         hi: list[float] = []
@@ -488,7 +496,7 @@ class _DayMaster:
             self._add_col(pen, entries)
         self.n_z = lags.z.shape[1] if lags is not None else 0
         if self.n_z:  # the cumulative coverage z of the lag rows, in [0, 1]
-            z = lags.z.tocsc()
+            z = lags.z
             rows = np.asarray(self.lag_row, dtype=np.int32)[z.indices]
             n = self.n_z
             self.h.addCols(n, np.zeros(n), np.zeros(n), np.ones(n), z.nnz,
@@ -530,13 +538,7 @@ class _DayMaster:
 
     def solve(self) -> tuple[float, _Duals, np.ndarray]:
         if self.lags is not None:
-            # with the lag rows a warm-started simplex is slow (50 s on the regional
-            # instance where the interior point method takes 3 s), fails on the large duals
-            # of the first masters, and from scratch it sometimes takes minutes: solve each
-            # master from scratch by the interior point method (its duals need no vertex)
-            self.h.clearSolver()
-            self.h.setOptionValue("solver", "ipm")
-            self.h.setOptionValue("run_crossover", "off")
+            self.h.clearSolver()  # from scratch (__init__)
         self.h.run()
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
