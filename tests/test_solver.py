@@ -605,3 +605,42 @@ def test_a_mayors_block_over_midnight_cuts_both_days_and_leaves_the_next_day_who
     assert by_date["2023-03-06"] == span("2023-03-06", "09:00", "12:00")
     assert by_date["2023-03-07"] == span("2023-03-07", "10:00", "17:00")
     assert by_date["2023-03-08"] == span("2023-03-08", "09:00", "17:00")
+
+
+def test_sessions_first_plans_every_visit_validly_with_each_intake_before_its_session():
+    """With the sessions placed first, every intake is planned in the round inside its
+    session's lag window (28-182 days before it); the validator finds nothing wrong."""
+    problem = tiny_problem()
+    classic = solved(problem)
+    plan = solved(problem, settings=SolveSettings(sessions_first=True))
+    assert {u.visit_id for u in plan.unplanned} == {u.visit_id for u in classic.unplanned}
+    rules = problem.rules
+    sessions = [v for v in problem.visits.values() if v.stage is Stage.SESSION]
+    assert sessions
+    for session in sessions:
+        gap = (
+            day_of(problem, plan, session.id) - day_of(problem, plan, f"{session.org}:intake")
+        ).days
+        assert rules.session_lag_min_days <= gap <= rules.session_lag_max_days
+
+
+def test_a_session_placed_first_may_start_after_its_intakes_tenth_possible_day():
+    """A session's window (sessions first) opens 28 days after the tenth day on which a team
+    member can make its intake, and closes 182 days after the last such day."""
+    problem = tiny_problem(orgs=["GM0344"], people=["T1", "R1"], sessions=("GM0344",))
+    cal = Calendar.of(problem)
+    todo = list(problem.visits.values())
+    ranges = {v.id: start_ranges(problem, v, cal) for v in todo}
+    inst = solve_module.intake_instance(problem, cal, todo, ranges, {})
+    possible = [
+        d
+        for d in sorted(inst.ranges[0])
+        if solve_module._timeable_on(inst, 0, d, problem.rules.evening_end)
+    ]
+    assert len(possible) > solve_module.INTAKE_DAYS_BEFORE_SESSION
+    first, last = solve_module.session_windows(inst)["GM0344"]
+    rules = problem.rules
+    assert (
+        first == possible[solve_module.INTAKE_DAYS_BEFORE_SESSION - 1] + rules.session_lag_min_days
+    )
+    assert last == possible[-1] + rules.session_lag_max_days

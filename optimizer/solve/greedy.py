@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from optimizer.domain import Stage, Visit
+from optimizer.domain import Problem, Stage, Visit
 from optimizer.solve.dayroutes import IntakeInstance, RouteColumn, route_cost, time_route
 from optimizer.solve.intakes import IntakeSolution
 from optimizer.solve.later import (
@@ -26,6 +26,7 @@ from optimizer.solve.later import (
     LaterSettings,
     LaterSolution,
     session_candidates,
+    session_period,
     training_candidates,
 )
 from optimizer.solve.slots import Calendar, StartRange
@@ -87,6 +88,13 @@ def _fill_day(
     return order
 
 
+def _period_start(problem: Problem, ctx: LaterContext, org: str) -> int:
+    """The first day ``org``'s session may take (sessions in that order), or a day after
+    every horizon."""
+    period = session_period(problem, ctx, org)
+    return period[0] if period is not None else 1 << 30
+
+
 def greedy_later(
     problem,
     calendar: Calendar,
@@ -105,7 +113,7 @@ def greedy_later(
     chosen: list[Candidate] = []
     counts: dict[str, int] = {}
     unplanned: list[str] = []
-    order = sorted(sessions, key=lambda v: (ctx.intake_day.get(v.org, 1 << 30), v.id))
+    order = sorted(sessions, key=lambda v: (_period_start(problem, ctx, v.org), v.id))
     for visit in [*order, *sorted(trainings, key=lambda v: v.id)]:
         if visit.stage is Stage.SESSION:
             cands = session_candidates(problem, visit, ranges[visit.id], ctx, settings)

@@ -111,6 +111,27 @@ class LaterContext:
     reserved: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Organisation code -> (team member, day index) kept free of intakes for its session
     (:mod:`~optimizer.solve.reserve`): offered with every session trainer who can make it."""
+    session_window: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Organisation code -> (first, last) day index its session may take while its intake is
+    still to be planned (sessions first: :func:`~optimizer.solve.solve.session_windows`); an
+    organisation with a planned or pinned intake takes the lag to that intake instead."""
+
+
+def session_period(problem: Problem, ctx: LaterContext, org: str) -> tuple[int, int] | None:
+    """The first and last day index ``org``'s session may take: the lag to its intake (or its
+    window while the intake is still to be planned), before its pinned training less the
+    training lag; None without either."""
+    rules = problem.rules
+    intake = ctx.intake_day.get(org)
+    if intake is not None:
+        first, last = intake + rules.session_lag_min_days, intake + rules.session_lag_max_days
+    elif org in ctx.session_window:
+        first, last = ctx.session_window[org]
+    else:
+        return None
+    if org in ctx.training_day:
+        last = min(last, ctx.training_day[org] - rules.training_lag_min_days)
+    return first, last
 
 
 @dataclass(frozen=True)
@@ -186,13 +207,10 @@ def session_candidates(
     settings: LaterSettings,
 ) -> list[Candidate]:
     """Where and with whom ``visit`` (a session) could take place."""
-    rules = problem.rules
-    intake = ctx.intake_day.get(visit.org)
-    if intake is None:
+    period = session_period(problem, ctx, visit.org)
+    if period is None:
         return []
-    first, last = intake + rules.session_lag_min_days, intake + rules.session_lag_max_days
-    if visit.org in ctx.training_day:
-        last = min(last, ctx.training_day[visit.org] - rules.training_lag_min_days)
+    first, last = period
     days = [d for d in sorted(ranges) if first <= d <= last]
     close = _training_room(problem, visit, ctx)
     team = [p.id for p in problem.people.values() if p.role is Role.TEAM]
@@ -240,11 +258,8 @@ def _reserved_candidates(
     """``visit``'s (a session's) candidates on its reserved day with its reserved team member
     and every session trainer who can make it, less those already ``offered``."""
     person, day = ctx.reserved[visit.org]
-    intake = ctx.intake_day.get(visit.org)
-    rules = problem.rules
-    if day not in ranges or intake is None:
-        return []
-    if not intake + rules.session_lag_min_days <= day <= intake + rules.session_lag_max_days:
+    period = session_period(problem, ctx, visit.org)
+    if day not in ranges or period is None or not period[0] <= day <= period[1]:
         return []
     if day in ctx.blocked.get(person, set()):
         return []
@@ -551,15 +566,12 @@ def _pair_periods(
     ctx: LaterContext,
 ) -> dict[str, set[int]]:
     """Per session, the days its lag rule and calendar allow."""
-    rules = problem.rules
     allowed: dict[str, set[int]] = {}
     for v in sessions:
-        intake = ctx.intake_day.get(v.org)
-        if intake is None:
+        period = session_period(problem, ctx, v.org)
+        if period is None:
             continue
-        lo, hi = intake + rules.session_lag_min_days, intake + rules.session_lag_max_days
-        if v.org in ctx.training_day:
-            hi = min(hi, ctx.training_day[v.org] - rules.training_lag_min_days)
+        lo, hi = period
         days = {d for d in ranges[v.id] if lo <= d <= hi}
         if days:
             allowed[v.id] = days
