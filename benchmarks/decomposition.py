@@ -21,6 +21,12 @@ national example measure what that costs:
    round can reach (sessions on their stage-2 day or one of the few days offered near it)
    travels less, so the linked bound says how far intake and session dates decided together
    *within the round* could go.
+4. **Sessions first.** The plan is made again with the stages' order turned round
+   (``SolveSettings.sessions_first``: sessions and trainings placed first on days some intake
+   day allows, every intake planned in the round inside its session's lag window), at the
+   plan's limit and at each ``--short-time-limits``, against the default order at those
+   limits: travel, unplanned visits, the team members' and trainers' shares, the stage-2
+   travel, the round's LP bound and the days that combine stages.
 
 Writes ``benchmarks/results/decomposition.json``; minutes of travel throughout.
 """
@@ -39,6 +45,7 @@ from pathlib import Path
 from benchmarks import national
 from benchmarks.machine import command_line, finish_run, start_run
 from optimizer.domain import Appointment, Plan, Problem, Role, Skill, Stage, base_id
+from optimizer.plan.validate import validate
 from optimizer.solve.later import solve_later
 from optimizer.solve.mip import SparseMip
 from optimizer.solve.session_days import SessionDaySettings
@@ -195,6 +202,44 @@ def linked_round(problem: Problem, time_limit: float, seed: int) -> dict:
     return round_bounds(solve(problem, time_limit=time_limit, seed=seed, settings=settings))
 
 
+def plan_summary(problem: Problem, plan: Plan) -> dict:
+    """What check 4 compares of a plan (travel in minutes)."""
+    details = plan.stats.details
+    return {
+        "travel_min": sum(r.travel_min for r in plan.routes),
+        "unplanned": len(plan.unplanned),
+        "violations": len(validate(problem, plan)),
+        "team_travel_min": details.get("team_travel_min"),
+        "trainer_travel_min": details.get("trainer_travel_min"),
+        "later_travel_min": details.get("later_travel_min"),
+        "round_bound": details.get("replan_bound"),
+        "round_status": details.get("replan_status"),
+        "mixed_days": details.get("mixed_days"),
+        "seconds": round(plan.stats.runtime_s, 1),
+    }
+
+
+def sessions_first(
+    problem: Problem, plan: Plan, time_limit: float, short_limits: list[float], seed: int
+) -> list[dict]:
+    """Check 4: the default order (``plan`` at ``time_limit``, solved again at each of
+    ``short_limits``) against sessions first, at each limit."""
+    first = SolveSettings(sessions_first=True)
+    out = []
+    for limit in sorted({*short_limits, time_limit}):
+        default = plan if limit == time_limit else solve(problem, time_limit=limit, seed=seed)
+        turned = solve(problem, time_limit=limit, seed=seed, settings=first)
+        out.append(
+            {
+                "time_limit_s": limit,
+                "default": plan_summary(problem, default),
+                "sessions_first": plan_summary(problem, turned),
+            }
+        )
+        print(f"sessions first at {limit:g} s: {out[-1]}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Command line of ``python -m benchmarks decomposition``."""
     parser = argparse.ArgumentParser(
@@ -204,6 +249,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--time-limit", type=float, default=300.0, help="the plan's, seconds")
     parser.add_argument("--stage-time-limit", type=float, default=120.0, help="each stage 2")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--short-time-limits", type=float, nargs="*", default=[60.0], help="check 4, s"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     from optimizer.data.problem import build_problem
@@ -227,6 +275,7 @@ def main(argv: list[str] | None = None) -> dict:
         "linked": linked_round(problem, args.time_limit, args.seed),
     }
     print(f"round bounds: {rounds}")
+    order = sessions_first(problem, plan, args.time_limit, args.short_time_limits, args.seed)
     result = {
         "run": finish_run(run),
         "variant": args.variant,
@@ -236,6 +285,7 @@ def main(argv: list[str] | None = None) -> dict:
         "lag": lag,
         "crossed_pairs": crossed,
         "rounds": rounds,
+        "sessions_first": order,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from benchmarks.__main__ import vrptw_main
 from benchmarks.machine import finish_run, start_run
 from benchmarks.render import (
     _linked_round_text,
+    _sessions_first_text,
     _vrptw_verdict,
     goal_rows,
     render_markdown,
@@ -441,14 +442,16 @@ def test_linked_round_text_says_whether_its_bound_leaves_room_for_the_goal():
 
 
 def test_decomposition_checks_run_on_a_small_plan():
-    """The three checks of ``python -m benchmarks decomposition`` on the default tiny problem
+    """The four checks of ``python -m benchmarks decomposition`` on the default tiny problem
     (three sessions around Utrecht): dropping the lag never makes stage 2 dearer, the
     crossed-pairs MIP keeps every session covered at no more than the plan's travel, and the
-    linked round plans everything with its LP bound under its plan."""
+    linked round plans everything with its LP bound under its plan, and the plan with the
+    sessions first is valid and plans as much."""
     from benchmarks.decomposition import (
         crossed_pairs,
         linked_round,
         round_bounds,
+        sessions_first,
         stage2_with_and_without_lag,
     )
     from optimizer.solve.solve import solve
@@ -468,3 +471,44 @@ def test_decomposition_checks_run_on_a_small_plan():
     assert linked["unplanned"] == 0 and linked["round_status"] is not None
     assert linked["round_bound"] <= linked["round_objective"] + 1e-6
     assert round_bounds(plan)["travel_min"] == sum(r.travel_min for r in plan.routes)
+    (order,) = sessions_first(problem, plan, time_limit=10, short_limits=[10], seed=0)
+    assert order["default"]["travel_min"] == round_bounds(plan)["travel_min"]
+    assert order["sessions_first"]["violations"] == 0
+    assert order["sessions_first"]["unplanned"] == len(plan.unplanned)
+
+
+def test_sessions_first_text_compares_the_orders_and_says_which_pays():
+    def summary(travel: int, later: int, team: int) -> dict:
+        return {
+            "travel_min": travel,
+            "unplanned": 0,
+            "later_travel_min": later,
+            "team_travel_min": team,
+            "trainer_travel_min": travel - team,
+            "round_bound": travel - 100.0,
+        }
+
+    def measured(*pairs) -> dict:
+        rows = [
+            {"time_limit_s": limit, "default": summary(*a), "sessions_first": summary(*b)}
+            for limit, a, b in pairs
+        ]
+        return {"sessions_first": rows}
+
+    even = _sessions_first_text(
+        measured(
+            (60.0, (48628, 33800, 30781), (48485, 32554, 31353)),
+            (300.0, (48354, 33700, 30473), (48427, 32258, 31300)),
+        ),
+        needed=47836.6,
+    )
+    assert "at 300 s 48,427 minutes with 0 visits unplanned against 48,354" in even
+    assert "the team members travel more" in even
+    assert "cheaper in 1 of 2 runs" in even and "above the 47,837 minutes" in even
+    assert "not the lever" in even
+    pays = _sessions_first_text(
+        measured((300.0, (48354, 33700, 30473), (47700, 32258, 30000))), needed=47836.6
+    )
+    assert "cheaper in 1 of 1 runs" in pays and "below the 47,837" in pays
+    assert "more seeds decide" in pays
+    assert "not measured" in _sessions_first_text(None, needed=47836.6)
