@@ -475,6 +475,8 @@ def test_decomposition_checks_run_on_a_small_plan():
     assert order["default"]["travel_min"] == round_bounds(plan)["travel_min"]
     assert order["sessions_first"]["violations"] == 0
     assert order["sessions_first"]["unplanned"] == len(plan.unplanned)
+    assert order["lag_slack"]["violations"] == 0
+    assert order["lag_slack"]["unplanned"] == len(plan.unplanned)
 
 
 def test_sessions_first_text_compares_the_orders_and_says_which_pays():
@@ -488,27 +490,36 @@ def test_sessions_first_text_compares_the_orders_and_says_which_pays():
             "round_bound": travel - 100.0,
         }
 
-    def measured(*pairs) -> dict:
-        rows = [
-            {"time_limit_s": limit, "default": summary(*a), "sessions_first": summary(*b)}
-            for limit, a, b in pairs
-        ]
-        return {"sessions_first": rows}
+    def measured(*rows) -> dict:
+        return {
+            "sessions_first": [
+                {
+                    "time_limit_s": limit,
+                    "default": summary(*a),
+                    "sessions_first": summary(*b),
+                    "lag_slack": summary(*c),
+                    "lag_slack_days": 60,
+                }
+                for limit, a, b, c in rows
+            ]
+        }
 
     even = _sessions_first_text(
         measured(
-            (60.0, (48628, 33800, 30781), (48485, 32554, 31353)),
-            (300.0, (48354, 33700, 30473), (48427, 32258, 31300)),
+            (60.0, (48628, 33800, 30781), (48485, 32554, 31353), (48344, 32983, 30700)),
+            (300.0, (48354, 33700, 30473), (48427, 32258, 31300), (48400, 33000, 30500)),
         ),
         needed=47836.6,
     )
-    assert "at 300 s 48,427 minutes with 0 visits unplanned against 48,354" in even
-    assert "the team members travel more" in even
-    assert "cheaper in 1 of 2 runs" in even and "above the 47,837 minutes" in even
-    assert "not the lever" in even
+    assert "at 300 s the default order 48,354 (0 unplanned), sessions first 48,427" in even
+    assert "lag loosened by 60 days 48,400 (0 unplanned)" in even
+    assert "fewer session days host them" in even
+    assert "cheaper than the default order in 2 of 4 runs" in even
+    assert "above the 47,837 minutes" in even and "nor slack is the lever" in even
     pays = _sessions_first_text(
-        measured((300.0, (48354, 33700, 30473), (47700, 32258, 30000))), needed=47836.6
+        measured((300.0, (48354, 33700, 30473), (47700, 32258, 30000), (48400, 33000, 30500))),
+        needed=47836.6,
     )
-    assert "cheaper in 1 of 1 runs" in pays and "below the 47,837" in pays
+    assert "in 1 of 2 runs" in pays and "below the 47,837" in pays
     assert "more seeds decide" in pays
     assert "not measured" in _sessions_first_text(None, needed=47836.6)

@@ -607,12 +607,18 @@ def test_a_mayors_block_over_midnight_cuts_both_days_and_leaves_the_next_day_who
     assert by_date["2023-03-08"] == span("2023-03-08", "09:00", "17:00")
 
 
-def test_sessions_first_plans_every_visit_validly_with_each_intake_before_its_session():
-    """With the sessions placed first, every intake is planned in the round inside its
-    session's lag window (28-182 days before it); the validator finds nothing wrong."""
+@pytest.mark.parametrize(
+    "settings",
+    [SolveSettings(sessions_first=True), SolveSettings(lag_slack_days=60)],
+    ids=["sessions-first", "lag-slack"],
+)
+def test_sessions_placed_before_their_intakes_keep_every_visit_and_the_lag(settings):
+    """With the sessions placed first (or up to 60 days outside the lag to the stage-1
+    intake), every intake is planned in the round inside its session's lag window (28-182
+    days before it); the validator finds nothing wrong."""
     problem = tiny_problem()
     classic = solved(problem)
-    plan = solved(problem, settings=SolveSettings(sessions_first=True))
+    plan = solved(problem, settings=settings)
     assert {u.visit_id for u in plan.unplanned} == {u.visit_id for u in classic.unplanned}
     rules = problem.rules
     sessions = [v for v in problem.visits.values() if v.stage is Stage.SESSION]
