@@ -113,8 +113,9 @@ class LaterContext:
     (:mod:`~optimizer.solve.reserve`): offered with every session trainer who can make it."""
     session_window: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Organisation code -> (first, last) day index its session may take while its intake is
-    still to be planned (sessions first: :func:`~optimizer.solve.solve.session_windows`); an
-    organisation with a planned or pinned intake takes the lag to that intake instead."""
+    still to be planned, or to be moved (``SolveSettings.sessions_first`` and
+    ``lag_slack_days``; :func:`~optimizer.solve.solve.session_windows`); an organisation in
+    ``intake_day`` takes the lag to that intake instead."""
 
 
 def session_period(problem: Problem, ctx: LaterContext, org: str) -> tuple[int, int] | None:

@@ -503,9 +503,10 @@ def _replan_around_sessions(
     previous plan's), so the result is never worse. Returns the MIP's solution, the intake
     appointments and the later appointments (the sessions, the new trainings), or None without
     a plan or when the plan leaves out an intake that stage 1 planned (its session would stay
-    without it). ``time_limit`` covers building the columns too. ``enumerate_again``: enumerate
-    the intake routes inside the lag windows whatever the time (sessions first: ``pool`` holds
-    no routes of a stage 1).
+    without it; with ``keep_intakes`` off such a plan is returned, and the caller drops the
+    later visits of the intakes left out, :func:`_with_prerequisites`). ``time_limit`` covers
+    building the columns too. ``enumerate_again``: enumerate the intake routes inside the lag
+    windows whatever the time (sessions first: ``pool`` holds no routes of a stage 1).
     """
     began = time.perf_counter()
     sessions = [a for a in later_appts if a.stage is Stage.SESSION]
