@@ -1432,8 +1432,11 @@ def _sessions_first_text(measured: dict | None, needed: float) -> str:
         and b["team_travel_min"] > a["team_travel_min"]
     ):
         detail += (
-            " Placed without their intakes the sessions pair more cheaply, but the intakes "
-            "fit their sessions' windows less well and fewer session days host them."
+            " Placed without their intakes the sessions pair more cheaply, but the team "
+            "members' intake days cost more: nearby councils' sessions lie further apart in "
+            "time, so their intakes' lag windows overlap less and fewer intakes share a day "
+            f"(days that combine stages: {_n(b.get('mixed_days'))} against "
+            f"{_n(a.get('mixed_days'))})."
         )
     tries = [(row[key], row["default"]) for row in rows for key, _ in others]
     wins = sum(

@@ -132,16 +132,18 @@ class SolveSettings:
     session's lag window (hosted on session days too). The intakes' dates then follow the
     sessions', instead of the sessions' following intake dates chosen for the intakes' travel
     alone. Off: 60 s plans of the national example travel 48,485 / 48,504 / 48,490 minutes
-    (seeds 0-2) against 48,628 / 48,447 / 48,989 in the default order, a 300 s plan 48,427
-    against 48,354, and on the tight variant a training more is left out (8 visits against 7;
-    docs/planner.md, *Sessions first, or a looser lag*)."""
+    (seeds 0-2) against 48,628 / 48,447 / 48,989 in the default order, a 300 s plan 48,447
+    against 48,354 (``python -m benchmarks decomposition``, check 4), and on the tight variant
+    one visit more is left out (8 against 7; docs/planner.md, *Sessions first, or a looser
+    lag*)."""
     lag_slack_days: int = 0
     """Let stage 2 place a session up to this many days outside the lag to its stage-1 intake
     (inside the days some intake day allows, :func:`session_windows`); the round then plans
     that intake again inside the session's lag window. 0 (the default): the lag to the
     stage-1 intake. With 60, 60 s plans of the national example travel 48,344 / 48,450 /
-    48,584 minutes (seeds 0-2; default order above), the tight variant's 56,025 against 54,922
-    (docs/planner.md, *Sessions first, or a looser lag*)."""
+    48,584 minutes (seeds 0-2; default order above), a 300 s plan 48,553 against 48,354, the
+    tight variant's 56,025 against 54,922 at 60 s (docs/planner.md, *Sessions first, or a
+    looser lag*)."""
     sessions_first_share: float = 0.6
     """With ``sessions_first``, the share of the time given to stage 2 (the rest: the round,
     which enumerates the intake routes inside the sessions' windows)."""
