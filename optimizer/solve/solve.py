@@ -612,17 +612,19 @@ def session_windows(inst: IntakeInstance) -> dict[str, tuple[int, int]]:
     the last such day. An intake without such a day gives its session no window (no session
     without its intake)."""
     rules = inst.problem.rules
+    end = rules.evening_end
     out = {}
     for i, visit in enumerate(inst.visits):
         days = sorted(inst.ranges[i])
-        end = rules.evening_end
         timeable = (d for d in days if _timeable_on(inst, i, d, end))
-        first = list(itertools.islice(timeable, INTAKE_DAYS_BEFORE_SESSION))
-        if not first:
+        earliest = list(itertools.islice(timeable, INTAKE_DAYS_BEFORE_SESSION))
+        if not earliest:
             continue
         last = next(d for d in reversed(days) if _timeable_on(inst, i, d, end))
-        first = first[-1]
-        out[visit.org] = (first + rules.session_lag_min_days, last + rules.session_lag_max_days)
+        out[visit.org] = (
+            earliest[-1] + rules.session_lag_min_days,
+            last + rules.session_lag_max_days,
+        )
     return out
 
 
